@@ -1,0 +1,214 @@
+"""Activation functions: each forward pass sits beside its derivative.
+
+In training mode every activation writes into its own reusable buffer (it never
+modifies its input); in inference mode it returns a fresh array.
+"""
+
+import numpy as np
+
+from ._base import Layer
+
+
+class ReLU(Layer):
+    r"""Rectified linear unit, :math:`A = \max(Z, 0)`.
+
+    Notes
+    -----
+    .. math::
+
+        A = \max(Z, 0), \qquad
+        \frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A}
+            \odot \mathbb{1}[Z > 0].
+
+    The derivative at exactly 0 is taken as 0.
+
+    References
+    ----------
+    Nair & Hinton (2010), "Rectified linear units improve restricted Boltzmann
+    machines", ICML.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_scratch.nn import ReLU
+    >>> ReLU().forward(np.array([[-1.0, 2.0]])).tolist()
+    [[0.0, 2.0]]
+    """
+
+    def forward(self, inputs, training=False):
+        if not training:
+            return np.maximum(inputs, 0)
+        self.output = self._buffer("output", inputs.shape, inputs.dtype)
+        np.maximum(inputs, 0, out=self.output)
+        return self.output
+
+    def backward(self, dvalues):
+        active = self._buffer("active", dvalues.shape, np.bool_)
+        np.greater(self.output, 0, out=active)
+        self.dinputs = self._buffer("dinputs", dvalues.shape, dvalues.dtype)
+        np.multiply(dvalues, active, out=self.dinputs)
+        return self.dinputs
+
+
+class Tanh(Layer):
+    r"""Hyperbolic tangent, :math:`A = \tanh(Z)`.
+
+    Notes
+    -----
+    .. math::
+
+        A = \tanh Z, \qquad
+        \frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A} \odot (1 - A^2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_scratch.nn import Tanh
+    >>> Tanh().forward(np.array([[0.0]])).tolist()
+    [[0.0]]
+    """
+
+    def forward(self, inputs, training=False):
+        if not training:
+            return np.tanh(inputs)
+        self.output = self._buffer("output", inputs.shape, inputs.dtype)
+        np.tanh(inputs, out=self.output)
+        return self.output
+
+    def backward(self, dvalues):
+        dinputs = self._buffer("dinputs", dvalues.shape, dvalues.dtype)
+        np.multiply(self.output, self.output, out=dinputs)
+        np.subtract(1, dinputs, out=dinputs)
+        dinputs *= dvalues
+        self.dinputs = dinputs
+        return dinputs
+
+
+class Sigmoid(Layer):
+    r"""Logistic sigmoid, :math:`A = 1 / (1 + e^{-Z})`.
+
+    Computed as :math:`\tfrac12 (1 + \tanh(Z/2))`, which is the same function but
+    never overflows, whatever the magnitude of ``Z``.
+
+    Notes
+    -----
+    .. math::
+
+        A = \sigma(Z) = \frac{1}{1 + e^{-Z}}, \qquad
+        \frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A}
+            \odot A \odot (1 - A).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_scratch.nn import Sigmoid
+    >>> Sigmoid().forward(np.array([[0.0, -1000.0]])).tolist()
+    [[0.5, 0.0]]
+    """
+
+    def forward(self, inputs, training=False):
+        output = (
+            self._buffer("output", inputs.shape, inputs.dtype)
+            if training
+            else np.empty(inputs.shape, inputs.dtype)
+        )
+        np.multiply(inputs, 0.5, out=output)
+        np.tanh(output, out=output)
+        output += 1
+        output *= 0.5
+        if training:
+            self.output = output
+        return output
+
+    def backward(self, dvalues):
+        dinputs = self._buffer("dinputs", dvalues.shape, dvalues.dtype)
+        np.subtract(1, self.output, out=dinputs)
+        dinputs *= self.output
+        dinputs *= dvalues
+        self.dinputs = dinputs
+        return dinputs
+
+
+class Identity(Layer):
+    r"""Identity, :math:`A = Z` (the regressor's output activation).
+
+    Notes
+    -----
+    .. math::
+
+        A = Z, \qquad \frac{\partial L}{\partial Z} = \frac{\partial L}{\partial A}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_scratch.nn import Identity
+    >>> Identity().forward(np.array([[3.0]])).tolist()
+    [[3.0]]
+    """
+
+    def forward(self, inputs, training=False):
+        if training:
+            self.output = inputs
+        return inputs
+
+    def backward(self, dvalues):
+        self.dinputs = dvalues
+        return dvalues
+
+
+class SoftMax(Layer):
+    r"""Softmax over the last axis: one probability distribution per row.
+
+    The row maximum is subtracted before exponentiating, so no input overflows.
+
+    Notes
+    -----
+    .. math::
+
+        A_{ik} = \frac{e^{Z_{ik} - \max_j Z_{ij}}}{\sum_j e^{Z_{ij} - \max_j Z_{ij}}},
+        \qquad
+        \frac{\partial L}{\partial Z_i} = A_i \odot
+            \Big(\frac{\partial L}{\partial A_i}
+            - \big\langle \frac{\partial L}{\partial A_i}, A_i \big\rangle\Big).
+
+    Followed by :class:`CategoricalCrossEntropy`, a :class:`Model` skips this
+    Jacobian product and uses the fused gradient :math:`(A - Y)/N` instead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_scratch.nn import SoftMax
+    >>> SoftMax().forward(np.array([[0.0, 0.0], [1000.0, 0.0]])).tolist()
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
+
+    def forward(self, inputs, training=False):
+        output = (
+            self._buffer("output", inputs.shape, inputs.dtype)
+            if training
+            else np.empty(inputs.shape, inputs.dtype)
+        )
+        np.subtract(inputs, inputs.max(axis=1, keepdims=True), out=output)
+        np.exp(output, out=output)
+        output /= output.sum(axis=1, keepdims=True)
+        if training:
+            self.output = output
+        return output
+
+    def backward(self, dvalues):
+        dinputs = self._buffer("dinputs", dvalues.shape, dvalues.dtype)
+        np.multiply(dvalues, self.output, out=dinputs)
+        inner = dinputs.sum(axis=1, keepdims=True)
+        np.subtract(dvalues, inner, out=dinputs)
+        dinputs *= self.output
+        self.dinputs = dinputs
+        return dinputs
+
+
+ACTIVATIONS = {
+    "relu": ReLU,
+    "tanh": Tanh,
+    "logistic": Sigmoid,
+    "identity": Identity,
+    "softmax": SoftMax,
+}
