@@ -1,5 +1,11 @@
-"""sknn_scratch: a from-scratch NumPy neural network as a scikit-learn estimator."""
+"""sknn_scratch: a from-scratch NumPy neural network as a scikit-learn estimator.
+
+The estimators :class:`ScratchMLPClassifier` (and, for regression,
+:class:`ScratchMLPRegressor`) run on the NumPy core :mod:`sknn_scratch.nn`.
+"""
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+from ._classifier import ScratchMLPClassifier
+
+__all__ = ["ScratchMLPClassifier", "__version__"]

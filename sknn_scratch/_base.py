@@ -1,0 +1,564 @@
+"""The estimator base shared by the classifier and the regressor.
+
+The two estimators differ only in their targets (labels or numbers), their output
+activation and their default validation score; everything else lives here: the
+parameters and their validation, building a core :class:`~sknn_scratch.nn.Model`
+around ``coefs_``/``intercepts_``, the epoch loop with its stopping rules,
+callbacks and progress display, L-BFGS, and the forward pass used by ``predict``.
+"""
+
+import copy
+import warnings
+from abc import ABCMeta, abstractmethod
+from itertools import pairwise
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.base import BaseEstimator
+from sklearn.callback import CallbackSupportMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from . import __version__, nn
+from ._blas import training_threads
+from ._progress import EpochProgress
+from ._sklearn_compat import Interval, Options, StrOptions, _check_sample_weight
+
+_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+# Frames between a training loop (_fit_stochastic, _fit_lbfgs) and the user's call:
+# loop <- _fit_unchecked <- _fit <- fit/partial_fit <- _fit_context's wrapper <- user.
+_USER_LEVEL = 6
+
+
+def _hidden_sizes(hidden_layer_sizes):
+    sizes = (
+        [hidden_layer_sizes]
+        if isinstance(hidden_layer_sizes, Integral)
+        else list(hidden_layer_sizes)
+    )
+    if not all(
+        isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must be a tuple of ints >= 1 (or () for no hidden "
+            f"layer), got {hidden_layer_sizes!r}"
+        )
+    return [int(s) for s in sizes]
+
+
+class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
+    """Everything the MLP classifier and regressor share; not for direct use."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions({"relu", "tanh", "logistic", "identity"})],
+        "solver": [StrOptions({"sgd", "adam", "lbfgs"})],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "decay": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "dtype": [StrOptions(set(_DTYPES)), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    # ------------------------------------------------------------ subclass hooks
+    @abstractmethod
+    def _encode_targets(self, y, *, reset, classes=None, dtype=np.float64):
+        """Check ``y``, set target attributes when ``reset``; return y for the loss."""
+
+    @abstractmethod
+    def _default_score(self, y, output, sample_weight):
+        """The validation score when ``scoring=None`` (accuracy, R²)."""
+
+    def _target_weights(self, y, y_encoded, sample_weight, incremental):
+        """Per-sample weights from the targets (class_weight); the base adds none."""
+        return sample_weight
+
+    def _stratify(self, y):
+        """Labels to stratify the early-stopping split by, or None."""
+        return None
+
+    # ------------------------------------------------------------ fitting
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        validation_data=None,
+        incremental=False,
+        classes=None,
+    ):
+        """Fit, continue (warm_start) or update (partial_fit); see ``fit``.
+
+        On divergence the estimator gets back the state it had before the call.
+        """
+        previous = self._fitted_state()
+        try:
+            self._fit_unchecked(
+                X, y, sample_weight, validation_data, incremental, classes
+            )
+        except nn.DivergenceError as exc:
+            self._restore_state(previous)
+            raise ValueError(
+                f"{type(self).__name__}: {exc} With this estimator: lower "
+                f"learning_rate (it is {self.learning_rate}) or standardize X. "
+                "The estimator keeps the state it had before this call."
+            ) from exc
+        return self
+
+    def _fitted_state(self):
+        params = self.get_params(deep=False)
+        return {
+            key: copy.deepcopy(value)
+            for key, value in vars(self).items()
+            if key not in params
+            and not key.startswith(("_skl", "_callback", "_parent"))
+        }
+
+    def _restore_state(self, state):
+        for key in [k for k in self._fitted_state() if k not in state]:
+            delattr(self, key)
+        self.__dict__.update(state)
+
+    def _compute_dtype(self, continuing):
+        if continuing:
+            return self.coefs_[0].dtype
+        if self.dtype is None:
+            return [np.float64, np.float32]
+        return _DTYPES[self.dtype]
+
+    def _fit_unchecked(
+        self, X, y, sample_weight, validation_data, incremental, classes
+    ):
+        continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
+        self._hidden = _hidden_sizes(self.hidden_layer_sizes)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            multi_output=True,
+            dtype=self._compute_dtype(continuing),
+            reset=not continuing,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning
+        dtype = X.dtype
+        y_encoded = self._encode_targets(
+            y, reset=not continuing, classes=classes, dtype=dtype
+        )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=dtype, ensure_non_negative=True
+            )
+        sample_weight = self._target_weights(y, y_encoded, sample_weight, incremental)
+
+        if not continuing:
+            self._random_state = check_random_state(self.random_state)
+            self._initialize(X.shape[1], dtype)
+        if not (incremental and getattr(self, "_optimizer", None) is not None):
+            self._optimizer = self._make_optimizer()
+        self._sknn_version = __version__
+
+        model = self._build_model(training=True)
+        sizes = [X.shape[1], *self._hidden, self.n_outputs_]
+        if self.solver == "lbfgs":
+            with training_threads(X.shape[0], sizes):
+                self._fit_lbfgs(model, X, y, y_encoded, sample_weight)
+            return
+        validation = None
+        if not incremental:
+            X, y, y_encoded, sample_weight, validation = self._split_validation(
+                X, y, y_encoded, sample_weight, validation_data
+            )
+        batch_size = self._batch_size(X.shape[0])
+        with training_threads(batch_size, sizes):
+            self._fit_stochastic(
+                model,
+                X,
+                y,
+                y_encoded,
+                sample_weight,
+                validation,
+                incremental,
+                batch_size,
+            )
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        return min(self.batch_size, n_samples)
+
+    def _initialize(self, n_features, dtype):
+        """Fresh weights and empty training records."""
+        sizes = [n_features, *self._hidden, self.n_outputs_]
+        self.n_layers_ = len(sizes)
+        self.coefs_, self.intercepts_ = [], []
+        for i, (n_in, n_out) in enumerate(pairwise(sizes)):
+            hidden = i < len(sizes) - 2
+            init = "he" if hidden and self.activation == "relu" else "glorot"
+            layer = nn.HiddenLayer(
+                n_in, n_out, init=init, random_state=self._random_state, dtype=dtype
+            )
+            self.coefs_.append(layer.weights)
+            self.intercepts_.append(layer.biases)
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.accuracy_curve_ = []
+        self.learning_rate_curve_ = []
+        self.validation_scores_ = None
+        self.validation_loss_curve_ = None
+        self.best_validation_score_ = None
+
+    def _make_optimizer(self):
+        if self.solver == "adam":
+            return nn.Adam(
+                learning_rate=self.learning_rate,
+                beta_1=self.beta_1,
+                beta_2=self.beta_2,
+                epsilon=self.epsilon,
+                decay=self.decay,
+            )
+        return nn.SGD(
+            learning_rate=self.learning_rate,
+            decay=self.decay,
+            momentum=self.momentum,
+            nesterov=self.nesterov,
+        )
+
+    def _build_model(self, training):
+        """A core Model whose layers wrap ``coefs_``/``intercepts_`` (no copies)."""
+        model = nn.Model()
+        last = len(self.coefs_) - 1
+        for i, (W, b) in enumerate(zip(self.coefs_, self.intercepts_, strict=True)):
+            model.add(nn.HiddenLayer.from_arrays(W, b, l1=self.l1, l2=self.l2))
+            if i < last:
+                model.add(nn.ACTIVATIONS[self.activation]())
+                if training and self.dropout:
+                    model.add(nn.Dropout(self.dropout, random_state=self._random_state))
+        model.add(nn.ACTIVATIONS[self.out_activation_]())
+        if training:
+            model.wrap(optimizer=self._optimizer)
+        return model
+
+    def _split_validation(self, X, y, y_encoded, sample_weight, validation_data):
+        """Hold out the validation set: ``validation_data`` or an early-stop split."""
+        if validation_data is not None:
+            if not (
+                isinstance(validation_data, tuple | list) and len(validation_data) == 2
+            ):
+                raise ValueError("validation_data must be a tuple (X_val, y_val)")
+            X_val, y_val = validation_data
+            X_val = validate_data(
+                self, X_val, accept_sparse="csr", dtype=X.dtype, reset=False
+            )
+            y_val = np.asarray(y_val)
+            if y_val.shape[0] != X_val.shape[0]:
+                raise ValueError(
+                    f"validation_data has {X_val.shape[0]} rows in X_val but "
+                    f"{y_val.shape[0]} in y_val"
+                )
+            y_val_encoded = self._encode_targets(y_val, reset=False, dtype=X.dtype)
+            return X, y, y_encoded, sample_weight, (X_val, y_val, y_val_encoded, None)
+        if not self.early_stopping:
+            return X, y, y_encoded, sample_weight, None
+        stratify = self._stratify(y)
+        if (
+            stratify is not None
+            and np.min(np.unique(stratify, return_counts=True)[1]) < 2
+        ):
+            stratify = None  # a class with one sample cannot be split both ways
+        arrays = [X, y, y_encoded] + ([] if sample_weight is None else [sample_weight])
+        parts = train_test_split(
+            *arrays,
+            test_size=self.validation_fraction,
+            random_state=self._random_state,
+            stratify=stratify,
+        )
+        train, val = parts[0::2], parts[1::2]
+        if val[0].shape[0] < 2 or train[0].shape[0] < 1:
+            raise ValueError(
+                "The validation set is too small: increase validation_fraction "
+                f"(it is {self.validation_fraction}) or pass more samples."
+            )
+        if sample_weight is None:
+            train.append(None)
+            val.append(None)
+        return (*train, tuple(val))
+
+    def _validate_epoch(self, model, validation):
+        X_val, y_val, y_val_encoded, weights = validation
+        output = model.predict(X_val, check_input=False)
+        loss = model.loss.calculate(output, y_val_encoded, weights) + model.penalty()
+        if self.scoring is None:
+            score = self._default_score(y_val, output, weights)
+        else:
+            kwargs = {} if weights is None else {"sample_weight": weights}
+            score = check_scoring(self, self.scoring)(self, X_val, y_val, **kwargs)
+        return float(score), float(loss)
+
+    def _reconstruction_attributes(self):
+        return {
+            "coefs_": [W.copy() for W in self.coefs_],
+            "intercepts_": [b.copy() for b in self.intercepts_],
+        }
+
+    def _fit_stochastic(
+        self, model, X, y, y_encoded, sample_weight, validation, incremental, batch_size
+    ):
+        """The epoch loop of the sgd and adam solvers."""
+        n_samples = X.shape[0]
+        epochs = 1 if incremental else self.max_iter
+        params = model.parameters()
+        checkpoint = [p.copy() for p in params]  # weights after the last full epoch
+        best_params = best_epoch = None
+        if validation is not None and self.validation_scores_ is None:
+            self.validation_scores_, self.validation_loss_curve_ = [], []
+        best_loss, best_score, stale_epochs = np.inf, -np.inf, 0
+        stop_reason = "max_iter"
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        context = self._init_callback_context(max_subtasks=epochs)
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        progress = EpochProgress(epochs, self.verbose, type(self).__name__)
+        try:
+            for epoch in range(epochs):
+                subcontext = context.subcontext(task_name="epoch")
+                subcontext.call_on_fit_task_begin(
+                    estimator=self, X=X, y=y, metadata=metadata
+                )
+                loss, accuracy = model.train_epoch(
+                    X,
+                    y_encoded,
+                    batch_size=batch_size,
+                    sample_weight=sample_weight,
+                    shuffle=self.shuffle,
+                    rng=self._random_state,
+                )
+                for saved, param in zip(checkpoint, params, strict=True):
+                    np.copyto(saved, param)
+                self.n_iter_ += 1
+                self.t_ += n_samples
+                self.loss_curve_.append(loss)
+                self.accuracy_curve_.append(accuracy)
+                self.learning_rate_curve_.append(self._last_learning_rate())
+                metrics = {"loss": loss, self._curve_name: accuracy}
+                if validation is None:
+                    improved = loss < best_loss - self.tol
+                    best_loss = min(best_loss, loss)
+                else:
+                    score, val_loss = self._validate_epoch(model, validation)
+                    self.validation_scores_.append(score)
+                    self.validation_loss_curve_.append(val_loss)
+                    metrics.update(val_loss=val_loss, val_score=score)
+                    improved = score > best_score + self.tol
+                    if score > best_score:
+                        best_score, best_epoch = score, self.n_iter_
+                        best_params = [p.copy() for p in params]
+                stale_epochs = 0 if improved else stale_epochs + 1
+                progress.update(epoch + 1, metrics)
+                if subcontext.call_on_fit_task_end(
+                    estimator=self,
+                    X=X,
+                    y=y,
+                    metadata=metadata,
+                    reconstruction_attributes=self._reconstruction_attributes,
+                ):
+                    stop_reason = "callback"
+                    break
+                if stale_epochs > self.n_iter_no_change and not incremental:
+                    stop_reason = (
+                        "early_stopping" if validation is not None else "converged"
+                    )
+                    break
+        except KeyboardInterrupt:
+            for saved, param in zip(checkpoint, params, strict=True):
+                np.copyto(param, saved)
+            stop_reason = "interrupted"
+            warnings.warn(
+                f"{type(self).__name__}: training interrupted; keeping the weights "
+                f"of the last completed epoch ({self.n_iter_}).",
+                UserWarning,
+                stacklevel=_USER_LEVEL,
+            )
+        finally:
+            progress.close()
+        if best_params is not None:
+            for param, best in zip(params, best_params, strict=True):
+                np.copyto(param, best)
+            self.best_validation_score_, self.best_epoch_ = best_score, best_epoch
+        self._finish(stop_reason, incremental)
+        context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
+
+    _curve_name = "accuracy"
+
+    def _last_learning_rate(self):
+        """Step size of the latest update (what the epoch ended with)."""
+        optimizer = self._optimizer
+        return optimizer.learning_rate / (
+            1.0 + optimizer.decay * max(optimizer.iterations - 1, 0)
+        )
+
+    def _finish(self, stop_reason, incremental):
+        self.stop_reason_ = stop_reason
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else None
+        if not self.validation_scores_ and self.loss_curve_:
+            self.best_epoch_ = int(np.argmin(self.loss_curve_)) + 1
+        if stop_reason == "max_iter" and not incremental:
+            warnings.warn(
+                f"{type(self).__name__}: stopped after max_iter={self.max_iter} "
+                f"{'iterations' if self.solver == 'lbfgs' else 'epochs'} without "
+                "converging; consider raising max_iter.",
+                ConvergenceWarning,
+                stacklevel=_USER_LEVEL + 1,
+            )
+
+    def _fit_lbfgs(self, model, X, y, y_encoded, sample_weight):
+        """L-BFGS-B over the flattened parameters; loss and gradient from the core."""
+        params = model.parameters()
+        sizes = np.cumsum([0] + [p.size for p in params])
+
+        def unpack(theta):
+            for param, start, stop in zip(params, sizes[:-1], sizes[1:], strict=True):
+                param.ravel()[:] = theta[start:stop]
+
+        last = {}
+
+        def loss_and_gradient(theta):
+            unpack(theta)
+            loss, output = model.loss_and_gradients(X, y_encoded, sample_weight)
+            last.update(loss=loss, accuracy=model.loss.accuracy(output, y_encoded))
+            return loss, np.concatenate([g.ravel() for g in model.gradients()]).astype(
+                np.float64
+            )
+
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        context = self._init_callback_context(max_subtasks=self.max_iter)
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        progress = EpochProgress(self.max_iter, self.verbose, type(self).__name__)
+        best_theta = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+        stop_reason = None
+
+        def on_iteration(intermediate_result):
+            nonlocal stop_reason
+            best_theta[:] = intermediate_result.x
+            self.n_iter_ += 1
+            self.t_ += X.shape[0]
+            self.loss_curve_.append(float(intermediate_result.fun))
+            self.accuracy_curve_.append(last["accuracy"])
+            self.learning_rate_curve_.append(np.nan)  # a line search, not a fixed step
+            progress.update(self.n_iter_, {"loss": self.loss_curve_[-1]})
+            subcontext = context.subcontext(task_name="iteration")
+            subcontext.call_on_fit_task_begin(
+                estimator=self, X=X, y=y, metadata=metadata
+            )
+            if subcontext.call_on_fit_task_end(
+                estimator=self,
+                X=X,
+                y=y,
+                metadata=metadata,
+                reconstruction_attributes=self._reconstruction_attributes,
+            ):
+                stop_reason = "callback"
+                raise StopIteration
+
+        try:
+            result = minimize(
+                loss_and_gradient,
+                best_theta.copy(),
+                method="L-BFGS-B",
+                jac=True,
+                callback=on_iteration,
+                options={
+                    "maxiter": self.max_iter,
+                    "maxfun": self.max_fun,
+                    "gtol": self.tol,
+                },
+            )
+            if stop_reason is None:
+                stop_reason = "converged" if result.success else "max_iter"
+            theta = result.x
+        except KeyboardInterrupt:
+            stop_reason, theta = "interrupted", best_theta
+            warnings.warn(
+                f"{type(self).__name__}: training interrupted; keeping the weights "
+                f"of the last completed iteration ({self.n_iter_}).",
+                UserWarning,
+                stacklevel=_USER_LEVEL,
+            )
+        finally:
+            progress.close()
+        unpack(theta)
+        if not all(np.isfinite(p).all() for p in params):
+            raise nn.DivergenceError(
+                "training diverged: L-BFGS produced non-finite weights."
+            )
+        self._finish(stop_reason, incremental=False)
+        context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
+
+    # ------------------------------------------------------------ predicting
+    def _forward(self, X, logits=False):
+        """Validated ``X`` through the fitted network; chunked, thread-safe."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=self.coefs_[0].dtype, reset=False
+        )
+        return self._build_model(training=False).predict(
+            X, logits=logits, check_input=False
+        )
+
+    def _check_partial_fit(self):
+        if self.solver == "lbfgs":
+            raise AttributeError(
+                "partial_fit is only available for the stochastic solvers 'sgd' and "
+                "'adam', not for 'lbfgs'."
+            )
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def __setstate__(self, state):
+        saved = state.get("_sknn_version")
+        if saved is not None and saved != __version__:
+            warnings.warn(
+                f"This {type(self).__name__} was saved with sknn_scratch {saved} and "
+                f"is loaded with {__version__}; results may differ.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self.__dict__.update(state)
