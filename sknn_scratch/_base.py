@@ -98,14 +98,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         """Check ``y``, set target attributes when ``reset``; return y for the loss."""
 
     @abstractmethod
-    def _default_score(self, y, output, sample_weight):
+    def _default_score(self, y_encoded, output, sample_weight):
         """The validation score when ``scoring=None`` (accuracy, R²)."""
 
     def _target_weights(self, y, y_encoded, sample_weight, incremental):
         """Per-sample weights from the targets (class_weight); the base adds none."""
         return sample_weight
 
-    def _stratify(self, y):
+    def _stratify(self, y_encoded):
         """Labels to stratify the early-stopping split by, or None."""
         return None
 
@@ -294,12 +294,17 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             return X, y, y_encoded, sample_weight, (X_val, y_val, y_val_encoded, None)
         if not self.early_stopping:
             return X, y, y_encoded, sample_weight, None
-        stratify = self._stratify(y)
-        if (
-            stratify is not None
-            and np.min(np.unique(stratify, return_counts=True)[1]) < 2
-        ):
-            stratify = None  # a class with one sample cannot be split both ways
+        if X.shape[0] < 2:
+            raise ValueError(
+                "early_stopping needs at least 2 samples, one to train on and one "
+                f"to validate on; got {X.shape[0]} sample"
+            )
+        stratify = self._stratify(y_encoded)
+        if stratify is not None:
+            n_val = int(np.ceil(self.validation_fraction * len(stratify)))
+            counts = np.unique(stratify, return_counts=True)[1]
+            if counts.min() < 2 or min(n_val, len(stratify) - n_val) < len(counts):
+                stratify = None  # too few samples for every class on both sides
         arrays = [X, y, y_encoded] + ([] if sample_weight is None else [sample_weight])
         parts = train_test_split(
             *arrays,
@@ -308,11 +313,6 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             stratify=stratify,
         )
         train, val = parts[0::2], parts[1::2]
-        if val[0].shape[0] < 2 or train[0].shape[0] < 1:
-            raise ValueError(
-                "The validation set is too small: increase validation_fraction "
-                f"(it is {self.validation_fraction}) or pass more samples."
-            )
         if sample_weight is None:
             train.append(None)
             val.append(None)
@@ -320,10 +320,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _validate_epoch(self, model, validation):
         X_val, y_val, y_val_encoded, weights = validation
+        if weights is not None and not weights.sum() > 0:
+            weights = None  # a hold-out of zero-weight rows: score it unweighted
         output = model.predict(X_val, check_input=False)
         loss = model.loss.calculate(output, y_val_encoded, weights) + model.penalty()
         if self.scoring is None:
-            score = self._default_score(y_val, output, weights)
+            score = self._default_score(y_val_encoded, output, weights)
         else:
             kwargs = {} if weights is None else {"sample_weight": weights}
             score = check_scoring(self, self.scoring)(self, X_val, y_val, **kwargs)

@@ -255,12 +255,19 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         proba : ndarray of shape (n_samples, n_classes)
         """
         output = self._forward(X)
-        if self.out_activation_ == "logistic" and not self._multilabel:
-            return np.hstack([1 - output, output])
-        return output
+        if self.out_activation_ == "softmax":
+            return output
+        # A saturated sigmoid rounds to exactly 1.0; keep probabilities inside
+        # (0, 1), moving them by at most one unit in the last place.
+        dtype = output.dtype
+        np.clip(output, np.finfo(dtype).tiny, np.nextafter(dtype.type(1), 0), out=output)
+        return output if self._multilabel else np.hstack([1 - output, output])
 
     def predict_log_proba(self, X):
-        """Logarithm of the class probabilities, computed stably from the logits.
+        """Logarithm of the class probabilities.
+
+        This is ``log(predict_proba(X))``: a probability that underflows to 0 has
+        a log of ``-inf``, exactly where ``predict_proba`` shows the 0.
 
         Parameters
         ----------
@@ -270,14 +277,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        logits = self._forward(X, logits=True)
-        if self.out_activation_ == "softmax":
-            shifted = logits - logits.max(axis=1, keepdims=True)
-            return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        log_p = -np.logaddexp(0, -logits)  # log sigmoid(z)
-        if self._multilabel:
-            return log_p
-        return np.hstack([-np.logaddexp(0, logits), log_p])  # log(1 - p), log p
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
 
     def decision_function(self, X):
         """The output layer's pre-activation values (logits).

@@ -87,8 +87,10 @@ class Tanh(Layer):
 class Sigmoid(Layer):
     r"""Logistic sigmoid, :math:`A = 1 / (1 + e^{-Z})`.
 
-    Computed as :math:`\tfrac12 (1 + \tanh(Z/2))`, which is the same function but
-    never overflows, whatever the magnitude of ``Z``.
+    Computed from :math:`e = e^{-|Z|}`, which never overflows, as
+    :math:`1 / (1 + e)` for :math:`Z \ge 0` and :math:`e / (1 + e)` for
+    :math:`Z < 0`: both tails keep full relative precision, so a probability is
+    0 only where it truly underflows.
 
     Notes
     -----
@@ -102,20 +104,23 @@ class Sigmoid(Layer):
     --------
     >>> import numpy as np
     >>> from sknn_scratch.nn import Sigmoid
-    >>> Sigmoid().forward(np.array([[0.0, -1000.0]])).tolist()
-    [[0.5, 0.0]]
+    >>> Sigmoid().forward(np.array([[0.0, -40.0, 1000.0]])).tolist()
+    [[0.5, 4.248354255291589e-18, 1.0]]
     """
 
     def forward(self, inputs, training=False):
-        output = (
-            self._buffer("output", inputs.shape, inputs.dtype)
-            if training
-            else np.empty(inputs.shape, inputs.dtype)
-        )
-        np.multiply(inputs, 0.5, out=output)
-        np.tanh(output, out=output)
-        output += 1
-        output *= 0.5
+        if training:
+            output = self._buffer("output", inputs.shape, inputs.dtype)
+            denominator = self._buffer("denominator", inputs.shape, inputs.dtype)
+        else:
+            output = np.empty(inputs.shape, inputs.dtype)
+            denominator = np.empty(inputs.shape, inputs.dtype)
+        np.abs(inputs, out=output)
+        np.negative(output, out=output)
+        np.exp(output, out=output)  # e = exp(-|z|) in (0, 1]
+        np.add(output, 1, out=denominator)
+        np.copyto(output, 1, where=inputs >= 0)  # numerator: 1 or e
+        output /= denominator
         if training:
             self.output = output
         return output

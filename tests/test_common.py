@@ -1,0 +1,64 @@
+"""scikit-learn's estimator checks over the estimators in several configurations.
+
+The default estimator must pass every check.  A non-default configuration may
+list a check in ``EXPECTED_FAILURES`` only when the configuration itself makes the
+check impossible, with the reason.
+"""
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_param_validation,
+    parametrize_with_checks,
+)
+
+from sknn_scratch import ScratchMLPClassifier
+
+_WEIGHTS_VS_RANDOM_SPLIT = (
+    "the early-stopping hold-out is drawn at random, so repeated rows and integer "
+    "sample weights are split differently"
+)
+_WEIGHTS_VS_DROPOUT = (
+    "dropout draws one random mask per row, so repeating a row is not the same "
+    "as weighting it"
+)
+
+CONFIGURATIONS = [
+    ScratchMLPClassifier(),
+    ScratchMLPClassifier(solver="adam"),
+    ScratchMLPClassifier(solver="lbfgs"),
+    ScratchMLPClassifier(early_stopping=True),
+    ScratchMLPClassifier(l1=1e-4, decay=1e-3, nesterov=True),
+    ScratchMLPClassifier(hidden_layer_sizes=()),
+    ScratchMLPClassifier(dropout=0.2, class_weight="balanced"),
+]
+
+
+def _expected_failures(estimator):
+    reasons = {}
+    if estimator.early_stopping:
+        reasons["check_sample_weight_equivalence_on_dense_data"] = (
+            _WEIGHTS_VS_RANDOM_SPLIT
+        )
+        reasons["check_sample_weight_equivalence_on_sparse_data"] = (
+            _WEIGHTS_VS_RANDOM_SPLIT
+        )
+    if estimator.dropout:
+        reasons["check_sample_weight_equivalence_on_dense_data"] = _WEIGHTS_VS_DROPOUT
+        reasons["check_sample_weight_equivalence_on_sparse_data"] = _WEIGHTS_VS_DROPOUT
+    return reasons
+
+
+def test_default_configuration_expects_no_failure():
+    assert _expected_failures(CONFIGURATIONS[0]) == {}
+
+
+@parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=_expected_failures)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator", [ScratchMLPClassifier()], ids=lambda e: type(e).__name__
+)
+def test_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
