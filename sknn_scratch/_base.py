@@ -94,7 +94,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------ subclass hooks
     @abstractmethod
-    def _encode_targets(self, y, *, reset, classes=None, dtype=np.float64):
+    def _encode_targets(
+        self, y, *, reset, classes=None, dtype=np.float64, sample_weight=None
+    ):
         """Check ``y``, set target attributes when ``reset``; return y for the loss."""
 
     @abstractmethod
@@ -175,13 +177,17 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning
         dtype = X.dtype
-        y_encoded = self._encode_targets(
-            y, reset=not continuing, classes=classes, dtype=dtype
-        )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=dtype, ensure_non_negative=True
             )
+        y_encoded = self._encode_targets(
+            y,
+            reset=not continuing,
+            classes=classes,
+            dtype=dtype,
+            sample_weight=sample_weight,
+        )
         sample_weight = self._target_weights(y, y_encoded, sample_weight, incremental)
 
         if not continuing:
@@ -449,28 +455,21 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _fit_lbfgs(self, model, X, y, y_encoded, sample_weight):
         """L-BFGS-B over the flattened parameters; loss and gradient from the core."""
-        params = model.parameters()
-        sizes = np.cumsum([0] + [p.size for p in params])
-
-        def unpack(theta):
-            for param, start, stop in zip(params, sizes[:-1], sizes[1:], strict=True):
-                param.ravel()[:] = theta[start:stop]
-
         last = {}
 
         def loss_and_gradient(theta):
-            unpack(theta)
-            loss, output = model.loss_and_gradients(X, y_encoded, sample_weight)
-            last.update(loss=loss, accuracy=model.loss.accuracy(output, y_encoded))
-            return loss, np.concatenate([g.ravel() for g in model.gradients()]).astype(
-                np.float64
+            loss, gradient = model.flat_loss_and_gradient(
+                theta, X, y_encoded, sample_weight
             )
+            output = model.layers[-1].output
+            last["accuracy"] = model.loss.accuracy(output, y_encoded)
+            return loss, gradient
 
         metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
         context = self._init_callback_context(max_subtasks=self.max_iter)
         context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
         progress = EpochProgress(self.max_iter, self.verbose, type(self).__name__)
-        best_theta = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+        best_theta = model.flat_parameters()
         stop_reason = None
 
         def on_iteration(intermediate_result):
@@ -522,8 +521,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             )
         finally:
             progress.close()
-        unpack(theta)
-        if not all(np.isfinite(p).all() for p in params):
+        model.set_flat_parameters(theta)
+        if not np.isfinite(theta).all():
             raise nn.DivergenceError(
                 "training diverged: L-BFGS produced non-finite weights."
             )

@@ -260,7 +260,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         # A saturated sigmoid rounds to exactly 1.0; keep probabilities inside
         # (0, 1), moving them by at most one unit in the last place.
         dtype = output.dtype
-        np.clip(output, np.finfo(dtype).tiny, np.nextafter(dtype.type(1), 0), out=output)
+        np.clip(
+            output, np.finfo(dtype).tiny, np.nextafter(dtype.type(1), 0), out=output
+        )
         return output if self._multilabel else np.hstack([1 - output, output])
 
     def predict_log_proba(self, X):
@@ -304,7 +306,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         return tags
 
     # ------------------------------------------------------------ BaseMLP hooks
-    def _encode_targets(self, y, *, reset, classes=None, dtype=np.float64):
+    def _encode_targets(
+        self, y, *, reset, classes=None, dtype=np.float64, sample_weight=None
+    ):
         kind = _target_type(y)
         if reset:
             self._multilabel = kind == "multilabel-indicator"

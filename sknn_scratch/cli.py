@@ -18,14 +18,21 @@ def _demo(args):
         X, y, test_size=0.25, stratify=y, random_state=0
     )
     clf = ScratchMLPClassifier(
-        hidden_layer_sizes=(128, 128), learning_rate=0.02, max_iter=args.epochs,
-        early_stopping=True, n_iter_no_change=20, random_state=0, verbose=1,
+        hidden_layer_sizes=(128, 128),
+        learning_rate=0.02,
+        max_iter=args.epochs,
+        early_stopping=True,
+        n_iter_no_change=20,
+        random_state=0,
+        verbose=1,
     )
     print(f"Training {clf.hidden_layer_sizes} on {len(X_train)} digit images ...")
     clf.fit(X_train, y_train)
     accuracy = clf.score(X_test, y_test)
     print(classification_report(y_test, clf.predict(X_test), digits=3))
-    print(f"Test accuracy: {accuracy:.4f} after {clf.n_iter_} epochs ({clf.stop_reason_})")
+    print(
+        f"Test accuracy: {accuracy:.4f} after {clf.n_iter_} epochs ({clf.stop_reason_})"
+    )
     return 0
 
 

@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sknn_scratch import ScratchMLPClassifier
+from sknn_scratch import ScratchMLPClassifier, ScratchMLPRegressor
 
 _WEIGHTS_VS_RANDOM_SPLIT = (
     "the early-stopping hold-out is drawn at random, so repeated rows and integer "
@@ -30,6 +30,9 @@ CONFIGURATIONS = [
     ScratchMLPClassifier(l1=1e-4, decay=1e-3, nesterov=True),
     ScratchMLPClassifier(hidden_layer_sizes=()),
     ScratchMLPClassifier(dropout=0.2, class_weight="balanced"),
+    ScratchMLPRegressor(),
+    ScratchMLPRegressor(solver="adam"),
+    ScratchMLPRegressor(solver="lbfgs"),
 ]
 
 
@@ -42,14 +45,17 @@ def _expected_failures(estimator):
         reasons["check_sample_weight_equivalence_on_sparse_data"] = (
             _WEIGHTS_VS_RANDOM_SPLIT
         )
-    if estimator.dropout:
+    if getattr(estimator, "dropout", 0):
         reasons["check_sample_weight_equivalence_on_dense_data"] = _WEIGHTS_VS_DROPOUT
         reasons["check_sample_weight_equivalence_on_sparse_data"] = _WEIGHTS_VS_DROPOUT
     return reasons
 
 
-def test_default_configuration_expects_no_failure():
-    assert _expected_failures(CONFIGURATIONS[0]) == {}
+@pytest.mark.parametrize(
+    "estimator", [ScratchMLPClassifier(), ScratchMLPRegressor()], ids=repr
+)
+def test_default_configurations_expect_no_failure(estimator):
+    assert _expected_failures(estimator) == {}
 
 
 @parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=_expected_failures)

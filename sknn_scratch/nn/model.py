@@ -104,10 +104,10 @@ class Model:
             cross-entropy after :class:`SoftMax`, binary cross-entropy after
             :class:`Sigmoid`, squared error otherwise.
         optimizer : Optimizer, default=None
-            ``None`` gives ``SGD(learning_rate=0.05, momentum=0.9, nesterov=True,
-            decay=1e-4)``, which trains the seed's MNIST network to over 97.5 %
-            test accuracy in 10 epochs.
-
+            ``None`` gives ``SGD(learning_rate=0.03, momentum=0.9, decay=5e-4)``,
+            the best of the settings measured on the seed's MNIST example
+            (784-128-128-10 ReLU, batch 128, pixels in [-1, 1]): about 97.5 %
+            test accuracy after 10 epochs.
         """
         if not self.layers or not isinstance(self.layers[0], InputLayer):
             self.layers.insert(0, InputLayer())
@@ -126,7 +126,7 @@ class Model:
         if not isinstance(loss, Loss):
             raise TypeError(f"loss must be a Loss, got {type(loss).__name__}")
         if optimizer is None:
-            optimizer = SGD(learning_rate=0.05, momentum=0.9, nesterov=True, decay=1e-4)
+            optimizer = SGD(learning_rate=0.03, momentum=0.9, decay=5e-4)
         if not isinstance(optimizer, Optimizer):
             raise TypeError(
                 f"optimizer must be an Optimizer, got {type(optimizer).__name__}"
@@ -208,6 +208,42 @@ class Model:
             loss = self.loss.calculate(output, y, sample_weight) + self.penalty()
             self.backward(output, y, sample_weight)
         return loss, output
+
+    def flat_parameters(self):
+        """All parameters in one float64 vector ``[W1.ravel(), b1, W2.ravel(), ...]``.
+
+        Returns
+        -------
+        theta : ndarray of shape (n_parameters,)
+        """
+        return np.concatenate([p.ravel() for p in self.parameters()]).astype(np.float64)
+
+    def set_flat_parameters(self, theta):
+        """Write ``theta`` (laid out as :meth:`flat_parameters`) into the parameters."""
+        start = 0
+        for param in self.parameters():
+            param.ravel()[:] = theta[start : start + param.size]  # views: in place
+            start += param.size
+        if start != len(theta):
+            raise ValueError(f"theta has {len(theta)} values, the model {start}")
+
+    def flat_loss_and_gradient(self, theta, X, y, sample_weight=None):
+        """Loss and gradient as functions of the flat parameter vector.
+
+        The objective that full-batch optimizers such as L-BFGS minimise:
+        ``theta`` is written into the parameters, then one forward and one
+        backward pass over ``(X, y)`` give the loss (penalties included) and its
+        gradient, flattened in the same order.
+
+        Returns
+        -------
+        loss : float
+        gradient : ndarray of shape (n_parameters,), float64
+        """
+        self.set_flat_parameters(theta)
+        loss, _ = self.loss_and_gradients(X, y, sample_weight)
+        gradient = np.concatenate([g.ravel() for g in self.gradients()])
+        return loss, gradient.astype(np.float64)
 
     def train_step(self, X, y, sample_weight=None):
         """One optimizer update on one minibatch; returns ``(loss, output)``."""

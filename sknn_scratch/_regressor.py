@@ -1,0 +1,224 @@
+"""ScratchMLPRegressor: the NumPy MLP as a scikit-learn regressor."""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.metaestimators import available_if
+
+from ._base import BaseMLP
+from ._docs import compose
+from ._sklearn_compat import _fit_context
+
+
+def _target_scaling(y, sample_weight):
+    """Weighted mean and standard deviation of each target (std 1 when constant).
+
+    Weighted statistics keep integer weights equivalent to repeated rows.
+    """
+    if sample_weight is not None and not np.sum(sample_weight) > 0:
+        sample_weight = None  # fit() reports the all-zero weights itself
+    mean = np.average(y, axis=0, weights=sample_weight)
+    std = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
+    std[~(std > np.finfo(y.dtype).eps * np.maximum(np.abs(mean), 1))] = 1
+    return mean.astype(y.dtype), std.astype(y.dtype)
+
+
+class ScratchMLPRegressor(RegressorMixin, BaseMLP):
+    __doc__ = compose(
+        """Multi-layer perceptron regressor trained by backpropagation, in NumPy.
+
+    A drop-in alternative to :class:`sklearn.neural_network.MLPRegressor` built on
+    :mod:`sknn_scratch.nn`: an identity output layer and half the mean squared
+    error, for one or several targets.
+
+    Parameters
+    ----------
+    {parameters}
+
+    {parameters_end}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    ScratchMLPClassifier : The same network for classification.
+    sklearn.neural_network.MLPRegressor : scikit-learn's MLP regressor.
+
+    Notes
+    -----
+    The targets are standardized inside the estimator (per target, with the
+    weighted mean and standard deviation of the first fit) and predictions are
+    mapped back, so the default step size works whatever the scale of ``y``.
+    Per minibatch the loss is ``0.5 * mean((y - y_pred) ** 2)`` on the
+    standardized targets (weighted by ``sample_weight``) plus
+    ``l1 * sum|W| + l2 * sum W**2``.  The per-epoch scores (``accuracy_curve_``,
+    ``validation_scores_``) are R².  Saved models (pickle, joblib) execute code
+    when loaded: load only files you trust, or use ``skops.io``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sknn_scratch import ScratchMLPRegressor
+    >>> X, y = make_regression(n_samples=300, n_features=5, noise=1.0, random_state=0)
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     X, y / y.std(), random_state=0)
+    >>> reg = make_pipeline(StandardScaler(), ScratchMLPRegressor(
+    ...     hidden_layer_sizes=(32,), random_state=0))
+    >>> reg.fit(X_train, y_train).score(X_test, y_test) > 0.95
+    True
+    """
+    )
+
+    _curve_name = "r2"
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(128, 128),
+        activation="relu",
+        *,
+        solver="sgd",
+        l1=0.0,
+        l2=0.0,
+        learning_rate=0.01,
+        decay=0.0,
+        momentum=0.9,
+        nesterov=False,
+        batch_size=128,
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        dropout=0.0,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        max_fun=15000,
+        scoring=None,
+        dtype=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.l1 = l1
+        self.l2 = l2
+        self.learning_rate = learning_rate
+        self.decay = decay
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.dropout = dropout
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.max_fun = max_fun
+        self.scoring = scoring
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, validation_data=None):
+        """Fit the network to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the loss.
+        validation_data : tuple (X_val, y_val), default=None
+            Scored (R², or ``scoring``) at the end of every epoch ('sgd', 'adam')
+            and used for early stopping: training keeps the best epoch's weights.
+
+        Returns
+        -------
+        self : ScratchMLPRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, validation_data)
+
+    @available_if(BaseMLP._check_partial_fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, keeping the weights and optimizer state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : ScratchMLPRegressor
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict the targets of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            1-D when the model was fitted on a 1-D ``y``.
+        """
+        output = self._forward(X)
+        output *= self._y_scale
+        output += self._y_mean
+        return output.ravel() if self._single_target else output
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    # ------------------------------------------------------------ BaseMLP hooks
+    def _encode_targets(
+        self, y, *, reset, classes=None, dtype=np.float64, sample_weight=None
+    ):
+        try:
+            y = np.asarray(y, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"y must be numeric for a regressor: {exc}") from None
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
+        single_target = y.ndim == 1
+        n_outputs = 1 if single_target else y.shape[1]
+        y = y.reshape(-1, n_outputs)
+        if reset:
+            self._single_target = single_target
+            self.n_outputs_ = n_outputs
+            self.out_activation_ = "identity"
+            self._y_mean, self._y_scale = _target_scaling(y, sample_weight)
+        elif n_outputs != self.n_outputs_:
+            raise ValueError(
+                f"y has {n_outputs} targets, but the estimator was fitted on "
+                f"{self.n_outputs_}"
+            )
+        return (y - self._y_mean) / self._y_scale
+
+    def _default_score(self, y_encoded, output, sample_weight):
+        return r2_score(y_encoded, output, sample_weight=sample_weight)
