@@ -337,6 +337,24 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             score = check_scoring(self, self.scoring)(self, X_val, y_val, **kwargs)
         return float(score), float(loss)
 
+    def _stop_requested(self, subcontext, X, y, metadata):
+        """End an epoch's (or iteration's) callback sub-task; True if asked to stop."""
+        return subcontext.call_on_fit_task_end(
+            estimator=self,
+            X=X,
+            y=y,
+            metadata=metadata,
+            reconstruction_attributes=self._reconstruction_attributes,
+        )
+
+    def _warn_interrupted(self, unit):
+        warnings.warn(
+            f"{type(self).__name__}: training interrupted; keeping the weights "
+            f"of the last completed {unit} ({self.n_iter_}).",
+            UserWarning,
+            stacklevel=_USER_LEVEL + 1,
+        )
+
     def _reconstruction_attributes(self):
         return {
             "coefs_": [W.copy() for W in self.coefs_],
@@ -396,13 +414,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                         best_params = [p.copy() for p in params]
                 stale_epochs = 0 if improved else stale_epochs + 1
                 progress.update(epoch + 1, metrics)
-                if subcontext.call_on_fit_task_end(
-                    estimator=self,
-                    X=X,
-                    y=y,
-                    metadata=metadata,
-                    reconstruction_attributes=self._reconstruction_attributes,
-                ):
+                if self._stop_requested(subcontext, X, y, metadata):
                     stop_reason = "callback"
                     break
                 if stale_epochs > self.n_iter_no_change and not incremental:
@@ -414,12 +426,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             for saved, param in zip(checkpoint, params, strict=True):
                 np.copyto(param, saved)
             stop_reason = "interrupted"
-            warnings.warn(
-                f"{type(self).__name__}: training interrupted; keeping the weights "
-                f"of the last completed epoch ({self.n_iter_}).",
-                UserWarning,
-                stacklevel=_USER_LEVEL,
-            )
+            self._warn_interrupted("epoch")
         finally:
             progress.close()
         if best_params is not None:
@@ -485,13 +492,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             subcontext.call_on_fit_task_begin(
                 estimator=self, X=X, y=y, metadata=metadata
             )
-            if subcontext.call_on_fit_task_end(
-                estimator=self,
-                X=X,
-                y=y,
-                metadata=metadata,
-                reconstruction_attributes=self._reconstruction_attributes,
-            ):
+            if self._stop_requested(subcontext, X, y, metadata):
                 stop_reason = "callback"
                 raise StopIteration
 
@@ -513,12 +514,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             theta = result.x
         except KeyboardInterrupt:
             stop_reason, theta = "interrupted", best_theta
-            warnings.warn(
-                f"{type(self).__name__}: training interrupted; keeping the weights "
-                f"of the last completed iteration ({self.n_iter_}).",
-                UserWarning,
-                stacklevel=_USER_LEVEL,
-            )
+            self._warn_interrupted("iteration")
         finally:
             progress.close()
         model.set_flat_parameters(theta)

@@ -7,6 +7,7 @@ import scipy.sparse as sp
 
 from ._base import Layer
 from ._random import as_generator
+from .activations import Identity
 
 INITIALISATIONS = ("he", "glorot")
 
@@ -23,7 +24,7 @@ def _check_size(name, value):
     return int(value)
 
 
-class InputLayer(Layer):
+class InputLayer(Identity):
     """Pass the inputs through unchanged; the first node of every :class:`Model`.
 
     Examples
@@ -33,15 +34,6 @@ class InputLayer(Layer):
     >>> InputLayer().forward(np.ones((2, 3))).shape
     (2, 3)
     """
-
-    def forward(self, inputs, training=False):
-        if training:
-            self.output = inputs
-        return inputs
-
-    def backward(self, dvalues):
-        self.dinputs = dvalues
-        return dvalues
 
 
 class HiddenLayer(Layer):
