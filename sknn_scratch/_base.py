@@ -193,6 +193,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         if not continuing:
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], dtype)
+        elif [W.shape[1] for W in self.coefs_[:-1]] != self._hidden:
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} differs from the "
+                f"fitted network's {tuple(W.shape[1] for W in self.coefs_[:-1])}; "
+                "fit with warm_start=False to start afresh"
+            )
         if not (incremental and getattr(self, "_optimizer", None) is not None):
             self._optimizer = self._make_optimizer()
         self._sknn_version = __version__
@@ -369,6 +375,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         epochs = 1 if incremental else self.max_iter
         params = model.parameters()
         checkpoint = [p.copy() for p in params]  # weights after the last full epoch
+        saved_optimizer = copy.deepcopy(self._optimizer)  # and the optimizer state
         best_params = best_epoch = None
         if validation is not None and self.validation_scores_ is None:
             self.validation_scores_, self.validation_loss_curve_ = [], []
@@ -392,8 +399,13 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                     shuffle=self.shuffle,
                     rng=self._random_state,
                 )
+                if validation is not None:
+                    score, val_loss = self._validate_epoch(model, validation)
+                # The epoch is complete: checkpoint it and record it in one go, so
+                # an interruption never leaves half an epoch behind.
                 for saved, param in zip(checkpoint, params, strict=True):
                     np.copyto(saved, param)
+                saved_optimizer = copy.deepcopy(self._optimizer)
                 self.n_iter_ += 1
                 self.t_ += n_samples
                 self.loss_curve_.append(loss)
@@ -404,7 +416,6 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                     improved = loss < best_loss - self.tol
                     best_loss = min(best_loss, loss)
                 else:
-                    score, val_loss = self._validate_epoch(model, validation)
                     self.validation_scores_.append(score)
                     self.validation_loss_curve_.append(val_loss)
                     metrics.update(val_loss=val_loss, val_score=score)
@@ -425,6 +436,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         except KeyboardInterrupt:
             for saved, param in zip(checkpoint, params, strict=True):
                 np.copyto(param, saved)
+            self._optimizer = saved_optimizer
             stop_reason = "interrupted"
             self._warn_interrupted("epoch")
         finally:

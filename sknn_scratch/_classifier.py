@@ -255,21 +255,23 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         proba : ndarray of shape (n_samples, n_classes)
         """
         output = self._forward(X)
-        if self.out_activation_ == "softmax":
-            return output
-        # A saturated sigmoid rounds to exactly 1.0; keep probabilities inside
-        # (0, 1), moving them by at most one unit in the last place.
+        # Keep probabilities inside (0, 1): a saturated output rounds to exactly
+        # 0 or 1; moving it to the nearest normal float keeps log-probabilities
+        # finite and moves a probability by at most one unit in the last place.
         dtype = output.dtype
         np.clip(
             output, np.finfo(dtype).tiny, np.nextafter(dtype.type(1), 0), out=output
         )
+        if self.out_activation_ == "softmax":
+            return output
         return output if self._multilabel else np.hstack([1 - output, output])
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities.
 
-        This is ``log(predict_proba(X))``: a probability that underflows to 0 has
-        a log of ``-inf``, exactly where ``predict_proba`` shows the 0.
+        This is ``log(predict_proba(X))``.  Probabilities are kept at least the
+        smallest normal float, so the logs are finite (at least about -708 in
+        float64, -87 in float32).
 
         Parameters
         ----------
@@ -280,8 +282,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         proba = self.predict_proba(X)
-        with np.errstate(divide="ignore"):
-            return np.log(proba, out=proba)
+        return np.log(proba, out=proba)
 
     def decision_function(self, X):
         """The output layer's pre-activation values (logits).

@@ -249,11 +249,8 @@ class Model:
         """One optimizer update on one minibatch; returns ``(loss, output)``."""
         loss, output = self.loss_and_gradients(X, y, sample_weight)
         if not math.isfinite(loss):
-            raise DivergenceError(
-                f"training diverged: the loss became {loss} at update "
-                f"{self.optimizer.iterations + 1}. The learning rate "
-                f"({self.optimizer.learning_rate}) is probably too large; lower it "
-                "or scale the inputs."
+            raise self._diverged(
+                f"the loss became {loss} at update {self.optimizer.iterations + 1}"
             )
         with np.errstate(over="ignore", invalid="ignore"):
             self.optimizer.step(self.parameters(), self.gradients())
@@ -324,14 +321,34 @@ class Model:
                 on_batch(loss, accuracy)
         if total_weight == 0:
             raise ValueError("sample_weight is zero for every sample: nothing to learn")
+        mean_loss = total_loss / total_weight
+        self.check_divergence(mean_loss)
+        return mean_loss, total_accuracy / total_weight
+
+    def check_divergence(self, loss):
+        """Raise :class:`DivergenceError` when training has blown up.
+
+        Three signs: a non-finite parameter; a parameter beyond the square root
+        of the dtype's largest value (the next product overflows); a mean loss
+        above half the loss's saturation (see ``Loss.saturation``), where most
+        predictions are confidently wrong, far above any model that learns.
+        """
+        limit = np.sqrt(np.finfo(self.dtype).max)
         for param in self.parameters():
-            if not np.isfinite(param).all():
-                raise DivergenceError(
-                    "training diverged: the parameters became non-finite. The "
-                    f"learning rate ({self.optimizer.learning_rate}) is probably too "
-                    "large; lower it or scale the inputs."
-                )
-        return total_loss / total_weight, total_accuracy / total_weight
+            if not np.isfinite(param).all() or np.abs(param).max() > limit:
+                raise self._diverged("the parameters became non-finite or huge")
+        if loss > 0.5 * self.loss.saturation(self.n_outputs, self.dtype):
+            raise self._diverged(
+                f"the mean loss ({loss:.4g}) saturated: most predictions are "
+                "confidently wrong"
+            )
+
+    def _diverged(self, reason):
+        return DivergenceError(
+            f"training diverged: {reason}. The learning rate "
+            f"({self.optimizer.learning_rate}) is probably too large; lower it or "
+            "scale the inputs."
+        )
 
     # ----------------------------------------------------------------- seed API
     def _check_X(self, X):
