@@ -199,8 +199,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 f"fitted network's {tuple(W.shape[1] for W in self.coefs_[:-1])}; "
                 "fit with warm_start=False to start afresh"
             )
-        if not (incremental and getattr(self, "_optimizer", None) is not None):
-            self._optimizer = self._make_optimizer()
+        self._optimizer = self._make_optimizer(
+            previous=getattr(self, "_optimizer", None) if incremental else None
+        )
         self._sknn_version = __version__
 
         model = self._build_model(training=True)
@@ -254,21 +255,31 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         self.validation_loss_curve_ = None
         self.best_validation_score_ = None
 
-    def _make_optimizer(self):
+    def _make_optimizer(self, previous=None):
+        """The solver's optimizer with the current hyperparameters.
+
+        ``previous`` (partial_fit) keeps its state, velocities or moments and
+        step count, so a ``set_params(learning_rate=...)`` between calls takes
+        effect without restarting the momentum.
+        """
         if self.solver == "adam":
-            return nn.Adam(
+            optimizer = nn.Adam(
                 learning_rate=self.learning_rate,
                 beta_1=self.beta_1,
                 beta_2=self.beta_2,
                 epsilon=self.epsilon,
                 decay=self.decay,
             )
-        return nn.SGD(
-            learning_rate=self.learning_rate,
-            decay=self.decay,
-            momentum=self.momentum,
-            nesterov=self.nesterov,
-        )
+        else:
+            optimizer = nn.SGD(
+                learning_rate=self.learning_rate,
+                decay=self.decay,
+                momentum=self.momentum,
+                nesterov=self.nesterov,
+            )
+        if type(previous) is type(optimizer):
+            optimizer.continue_from(previous)
+        return optimizer
 
     def _build_model(self, training):
         """A core Model whose layers wrap ``coefs_``/``intercepts_`` (no copies)."""
@@ -530,10 +541,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         finally:
             progress.close()
         model.set_flat_parameters(theta)
-        if not np.isfinite(theta).all():
-            raise nn.DivergenceError(
-                "training diverged: L-BFGS produced non-finite weights."
-            )
+        model.check_divergence()
         self._finish(stop_reason, incremental=False)
         context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
 

@@ -1,58 +1,295 @@
-"""The ``sknn-scratch`` command line."""
+"""The ``sknn-scratch`` command line: ``demo``, ``train`` and ``predict``.
+
+Every constructor parameter of :class:`~sknn_scratch.ScratchMLPClassifier` is an
+option of ``train`` (``--learning-rate 0.05``, ``--hidden-layer-sizes 128,128``,
+``--no-shuffle``...); the options are generated from the estimator's parameters,
+so the two cannot drift apart.
+"""
 
 import argparse
+import json
 import sys
+from pathlib import Path
+
+import numpy as np
+
+from sknn_scratch import ScratchMLPClassifier
+
+DATASETS = ("digits", "mnist", "fashion-mnist")
+# Options whose defaults differ from the estimator's: the seed's MNIST network
+# (784-128-128-10, batch 128, momentum 0.9) for 10 epochs, with a larger, decaying
+# step and a progress bar.  Measured: 97.9-98.0 % test accuracy on MNIST.
+TRAIN_DEFAULTS = {"max_iter": 10, "learning_rate": 0.1, "decay": 1e-3, "verbose": 1}
 
 
-def _demo(args):
+def scale_pixels(X, high=255.0):
+    """Map pixel values from [0, high] to [0, 1] as float32.
+
+    [0, 1] rather than the seed's [-1, 1]: with [-1, 1] every background pixel
+    feeds a large constant into the first layer, which slows SGD down (measured
+    on MNIST, 10 epochs: about 97.5 % against 98 %).
+    """
+    return np.asarray(X, dtype=np.float32) / np.float32(high)
+
+
+def _parse_value(text):
+    """Read an option value: none, true/false, an int, a float, JSON, or a string."""
+    lowered = text.strip().lower()
+    if lowered in ("none", "null"):
+        return None
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if text.lstrip().startswith("{"):
+        try:  # class_weight as a JSON object; its keys become ints when they can
+            return {_parse_value(k): v for k, v in json.loads(text).items()}
+        except (ValueError, AttributeError):
+            pass
+    return text
+
+
+def _parse_sizes(text):
+    """``128,128`` -> (128, 128); an empty string -> () (no hidden layer)."""
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated ints such as 128,128, got {text!r}"
+        ) from None
+
+
+def _add_estimator_options(parser):
+    group = parser.add_argument_group("estimator parameters (ScratchMLPClassifier)")
+    for name, default in ScratchMLPClassifier().get_params().items():
+        default = TRAIN_DEFAULTS.get(name, default)
+        flag = "--" + name.replace("_", "-")
+        if name == "hidden_layer_sizes":
+            group.add_argument(
+                flag,
+                type=_parse_sizes,
+                default=default,
+                metavar="N,N",
+                help=f"default: {default}",
+            )
+        elif isinstance(default, bool):
+            group.add_argument(
+                flag, action=argparse.BooleanOptionalAction, default=default
+            )
+        else:
+            group.add_argument(
+                flag,
+                type=_parse_value,
+                default=default,
+                metavar="VALUE",
+                help=f"default: {default}",
+            )
+
+
+def _load_dataset(name, data_dir):
+    """Return ``(X_train, y_train), (X_test, y_test), high`` (pixels in 0..high)."""
+    if name == "digits":
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+
+        X, y = load_digits(return_X_y=True)
+        split = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+        return (split[0], split[2]), (split[1], split[3]), 16.0
+    from sknn_scratch.datasets import load_mnist
+
+    train, test = load_mnist(data_dir, kind=name)
+    return train, test, 255.0
+
+
+def _fail(parser, message):
+    parser.error(message.splitlines()[0] if message else "failed")
+
+
+def _train(args, parser):
+    from sklearn.metrics import classification_report
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    params = {k: getattr(args, k) for k in ScratchMLPClassifier().get_params()}
+    clf = ScratchMLPClassifier(**params)
+    try:
+        clf._validate_params()  # a bad value: one line naming it, exit status 2
+    except ValueError as exc:
+        _fail(parser, str(exc))
+    try:
+        (X_train, y_train), (X_test, y_test), high = _load_dataset(
+            args.dataset, args.data_dir
+        )
+    except (OSError, ValueError) as exc:
+        _fail(parser, f"cannot load {args.dataset}: {exc}")
+    model = make_pipeline(
+        FunctionTransformer(scale_pixels, kw_args={"high": high}), clf
+    )
+    print(f"Training {clf.hidden_layer_sizes} on {len(X_train)} {args.dataset} images")
+    model.fit(X_train, y_train)
+    accuracy = model.score(X_test, y_test)
+    if args.report:
+        print(classification_report(y_test, model.predict(X_test), digits=3))
+    print(
+        f"Test accuracy: {accuracy:.4f} after {clf.n_iter_} epochs "
+        f"({clf.stop_reason_}); final training loss {clf.loss_:.4f}"
+    )
+    if args.save:
+        import joblib
+
+        joblib.dump(model, args.save)
+        print(f"Saved the model (scaling + network) to {args.save}")
+    if args.plot:
+        _save_plot(clf, args.plot)
+    return 0
+
+
+def _save_plot(clf, path):
+    try:
+        from sknn_scratch.plot import TrainingCurveDisplay
+
+        display = TrainingCurveDisplay.from_estimator(clf)
+    except ImportError as exc:
+        print(f"Not writing {path}: {exc}", file=sys.stderr)
+        return
+    display.figure_.savefig(path, dpi=120, bbox_inches="tight")
+    print(f"Wrote the training curves to {path}")
+
+
+def _read_input(path):
+    path = Path(path)
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False)
+    return np.loadtxt(path, delimiter=",", ndmin=2)
+
+
+def _predict(args, parser):
+    import joblib
+
+    try:
+        model = joblib.load(args.model)
+    except (OSError, ValueError, EOFError) as exc:
+        _fail(parser, f"cannot load model {args.model}: {exc}")
+    try:
+        X = _read_input(args.input)
+    except (OSError, ValueError) as exc:
+        _fail(parser, f"cannot read input {args.input}: {exc}")
+    try:
+        if args.proba:
+            result = model.predict_proba(X)
+            header = ",".join(str(c) for c in model.classes_)
+        else:
+            result = model.predict(X).reshape(-1, 1)
+            header = "prediction"
+    except ValueError as exc:
+        _fail(parser, f"cannot predict on {args.input}: {exc}")
+    out = open(args.output, "w") if args.output else sys.stdout
+    try:
+        fmt = "%.6g" if args.proba else "%s"
+        np.savetxt(out, result, delimiter=",", header=header, comments="", fmt=fmt)
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
+def _demo(args, parser):
     """Train on scikit-learn's bundled digits: no download, no arguments."""
     from sklearn.datasets import load_digits
     from sklearn.metrics import classification_report
     from sklearn.model_selection import train_test_split
 
-    from sknn_scratch import ScratchMLPClassifier
-
     X, y = load_digits(return_X_y=True)
-    X = (X / 8.0 - 1.0).astype("float32")  # pixels 0..16 -> [-1, 1], trained in float32
+    X = scale_pixels(X, high=16.0)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=0
     )
     clf = ScratchMLPClassifier(
         hidden_layer_sizes=(128, 128),
-        learning_rate=0.02,
+        learning_rate=0.1,
+        decay=1e-3,
         max_iter=args.epochs,
-        early_stopping=True,
-        n_iter_no_change=20,
         random_state=0,
         verbose=1,
     )
-    print(f"Training {clf.hidden_layer_sizes} on {len(X_train)} digit images ...")
+    print(f"Training {clf.hidden_layer_sizes} on {len(X_train)} digit images (8x8)")
     clf.fit(X_train, y_train)
-    accuracy = clf.score(X_test, y_test)
     print(classification_report(y_test, clf.predict(X_test), digits=3))
     print(
-        f"Test accuracy: {accuracy:.4f} after {clf.n_iter_} epochs ({clf.stop_reason_})"
+        f"Test accuracy: {clf.score(X_test, y_test):.4f} after {clf.n_iter_} "
+        f"epochs ({clf.stop_reason_})"
     )
+    _save_plot(clf, args.plot)
     return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: the problem, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def build_parser():
     """The argument parser of ``sknn-scratch``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sknn-scratch",
         description="A neural network written from scratch in NumPy.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="train on scikit-learn's bundled digits")
+
+    demo = commands.add_parser(
+        "demo", help="train on scikit-learn's bundled digits (no download)"
+    )
     demo.add_argument("--epochs", type=int, default=100, help="maximum epochs (100)")
+    demo.add_argument(
+        "--plot",
+        default="training_curves.png",
+        help="where to write the curves (training_curves.png)",
+    )
     demo.set_defaults(run=_demo)
+
+    train = commands.add_parser(
+        "train", help="train ScratchMLPClassifier on digits, MNIST or Fashion-MNIST"
+    )
+    train.add_argument("--dataset", choices=DATASETS, default="mnist")
+    train.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder of the IDX .gz files (default: the download cache)",
+    )
+    train.add_argument("--save", metavar="MODEL.joblib", help="save the fitted model")
+    train.add_argument("--plot", metavar="CURVES.png", help="write the training curves")
+    train.add_argument("--report", action="store_true", help="print a per-class report")
+    _add_estimator_options(train)
+    train.set_defaults(run=_train)
+
+    predict = commands.add_parser(
+        "predict",
+        help="predict with a saved model (joblib files run code: trust the source)",
+    )
+    predict.add_argument("--model", required=True, metavar="MODEL.joblib")
+    predict.add_argument(
+        "--input",
+        required=True,
+        metavar="X.npy|X.csv",
+        help="raw features, one row per sample",
+    )
+    predict.add_argument("--proba", action="store_true", help="class probabilities")
+    predict.add_argument("--output", metavar="OUT.csv", help="default: standard output")
+    predict.set_defaults(run=_predict)
     return parser
 
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    return args.run(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = parser._subparsers._group_actions[0].choices[args.command]
+    return args.run(args, command)
 
 
 if __name__ == "__main__":

@@ -958,8 +958,9 @@ def test_divergence_during_warm_start_keeps_previous_state(iris_raw):
 
 def test_divergence_during_partial_fit_keeps_previous_state(iris_raw):
     X, y = iris_raw
-    clf = _diverging_clf()
-    clf.partial_fit(X, y, classes=[0, 1, 2])
+    clf = _diverging_clf().set_params(learning_rate=1e-3)
+    clf.partial_fit(X, y, classes=[0, 1, 2])  # a sound fitted state first
+    clf.set_params(learning_rate=1e6)  # takes effect in the next partial_fit
     for _ in range(100):
         before = copy.deepcopy(clf)
         try:

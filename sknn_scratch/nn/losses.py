@@ -73,14 +73,6 @@ class Loss:
         """Return the per-sample losses, shape ``(n_samples,)``."""
         raise NotImplementedError
 
-    def saturation(self, n_outputs, dtype):
-        """The largest per-sample loss the clipping allows (inf when unbounded).
-
-        A model whose mean loss nears it is confidently wrong on most samples:
-        :class:`Model` takes that as divergence.
-        """
-        return np.inf
-
     def calculate(self, y_pred, y_true, sample_weight=None):
         """Return the weighted mean loss over the batch (a float)."""
         losses = self.forward(y_pred, y_true)
@@ -170,9 +162,6 @@ class CategoricalCrossEntropy(Loss):
         eps = np.finfo(y_pred.dtype).eps
         return np.clip(y_pred, eps, 1.0)
 
-    def saturation(self, n_outputs, dtype):
-        return -float(np.log(np.finfo(dtype).eps))
-
     def forward(self, y_pred, y_true):
         if y_true.ndim == 1:
             picked = y_pred[np.arange(len(y_pred)), y_true]
@@ -250,9 +239,6 @@ class BinaryCrossEntropy(Loss):
     def _clipped(self, y_pred):
         eps = np.finfo(y_pred.dtype).eps
         return np.clip(y_pred, eps, 1.0 - eps)
-
-    def saturation(self, n_outputs, dtype):
-        return -n_outputs * float(np.log(np.finfo(dtype).eps))
 
     def forward(self, y_pred, y_true):
         y_true = self._as_2d(y_true, y_pred)

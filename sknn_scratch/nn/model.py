@@ -220,12 +220,17 @@ class Model:
 
     def set_flat_parameters(self, theta):
         """Write ``theta`` (laid out as :meth:`flat_parameters`) into the parameters."""
+        params = self.parameters()
+        expected = sum(p.size for p in params)
+        if np.ndim(theta) != 1 or len(theta) != expected:
+            raise ValueError(
+                f"theta must be a vector of {expected} values, got shape "
+                f"{np.shape(theta)}"
+            )
         start = 0
-        for param in self.parameters():
+        for param in params:
             param.ravel()[:] = theta[start : start + param.size]  # views: in place
             start += param.size
-        if start != len(theta):
-            raise ValueError(f"theta has {len(theta)} values, the model {start}")
 
     def flat_loss_and_gradient(self, theta, X, y, sample_weight=None):
         """Loss and gradient as functions of the flat parameter vector.
@@ -295,6 +300,7 @@ class Model:
         """
         n_samples = X.shape[0]
         batch_size = n_samples if batch_size is None else min(batch_size, n_samples)
+        scale_before = self._weight_scale()
         order = None
         if shuffle:
             order = (as_generator(None) if rng is None else rng).permutation(n_samples)
@@ -321,27 +327,35 @@ class Model:
                 on_batch(loss, accuracy)
         if total_weight == 0:
             raise ValueError("sample_weight is zero for every sample: nothing to learn")
-        mean_loss = total_loss / total_weight
-        self.check_divergence(mean_loss)
-        return mean_loss, total_accuracy / total_weight
+        self.check_divergence(scale_before)
+        return total_loss / total_weight, total_accuracy / total_weight
 
-    def check_divergence(self, loss):
+    #: no learning run multiplies its largest weight by this much in one epoch
+    EXPLOSIVE_GROWTH = 1e4
+
+    def _weight_scale(self):
+        return max(
+            float(np.abs(layer.weights).max()) for layer in self.trainable_layers
+        )
+
+    def check_divergence(self, previous_scale=None):
         """Raise :class:`DivergenceError` when training has blown up.
 
-        Three signs: a non-finite parameter; a parameter beyond the square root
-        of the dtype's largest value (the next product overflows); a mean loss
-        above half the loss's saturation (see ``Loss.saturation``), where most
-        predictions are confidently wrong, far above any model that learns.
+        Signs: a non-finite parameter; a parameter beyond the square root of the
+        dtype's largest value (the next product overflows); and, given the largest
+        absolute weight before the epoch (``previous_scale``), weights that grew
+        more than ``EXPLOSIVE_GROWTH``-fold in one epoch.  The last catches a
+        too-large step while the loss still looks finite: clipped
+        cross-entropy plateaus at a finite value while the weights explode.
         """
         limit = np.sqrt(np.finfo(self.dtype).max)
         for param in self.parameters():
             if not np.isfinite(param).all() or np.abs(param).max() > limit:
                 raise self._diverged("the parameters became non-finite or huge")
-        if loss > 0.5 * self.loss.saturation(self.n_outputs, self.dtype):
-            raise self._diverged(
-                f"the mean loss ({loss:.4g}) saturated: most predictions are "
-                "confidently wrong"
-            )
+        if previous_scale:
+            growth = self._weight_scale() / previous_scale
+            if growth > self.EXPLOSIVE_GROWTH:
+                raise self._diverged(f"the weights grew {growth:.3g}-fold in one epoch")
 
     def _diverged(self, reason):
         return DivergenceError(

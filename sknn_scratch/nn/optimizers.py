@@ -35,6 +35,8 @@ class Optimizer:
 
     # Scratch arrays reused between steps; never pickled.
     _transient = ("_scratch",)
+    # What training has accumulated, as opposed to hyperparameters.
+    _state = ("iterations",)
 
     def __init__(self, learning_rate, decay):
         self.learning_rate = _check_number(
@@ -56,6 +58,15 @@ class Optimizer:
         self._init_state(params)
         self._update(params, grads, self.current_learning_rate)
         self.iterations += 1
+
+    def continue_from(self, other):
+        """Take ``other``'s accumulated state (step count, velocities or moments).
+
+        The hyperparameters stay this optimizer's own: this is how a new
+        learning rate takes effect in the middle of training.
+        """
+        for name in self._state:
+            setattr(self, name, getattr(other, name))
 
     def _init_state(self, params):
         """Allocate per-parameter state unless it exists (it survives pickling)."""
@@ -113,6 +124,8 @@ class SGD(Optimizer):
     >>> w.round(4).tolist()  # 1 - 0.05 - (0.9 * 0.05 + 0.05)
     [0.855]
     """
+
+    _state = (*Optimizer._state, "velocities")
 
     def __init__(self, learning_rate=0.01, decay=0.0, momentum=0.0, nesterov=False):
         super().__init__(learning_rate, decay)
@@ -190,6 +203,8 @@ class Adam(Optimizer):
     >>> w.round(6).tolist()  # the first Adam step moves by eta * sign(g)
     [0.9]
     """
+
+    _state = (*Optimizer._state, "first_moments", "second_moments")
 
     def __init__(
         self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, decay=0.0
