@@ -9,9 +9,11 @@ so the two cannot drift apart.
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from sknn_scratch import ScratchMLPClassifier
 
@@ -104,6 +106,13 @@ def _load_dataset(name, data_dir):
     return train, test, 255.0
 
 
+def _fit_quietly(estimator, X, y):
+    """Fit without the ConvergenceWarning: the command prints the stop reason."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(X, y)
+
+
 def _fail(parser, message):
     parser.error(message.splitlines()[0] if message else "failed")
 
@@ -129,7 +138,7 @@ def _train(args, parser):
         FunctionTransformer(scale_pixels, kw_args={"high": high}), clf
     )
     print(f"Training {clf.hidden_layer_sizes} on {len(X_train)} {args.dataset} images")
-    model.fit(X_train, y_train)
+    _fit_quietly(model, X_train, y_train)
     accuracy = model.score(X_test, y_test)
     if args.report:
         print(classification_report(y_test, model.predict(X_test), digits=3))
@@ -212,15 +221,17 @@ def _demo(args, parser):
         learning_rate=0.1,
         decay=1e-3,
         max_iter=args.epochs,
+        early_stopping=True,  # hold out 10 %: the plot shows validation curves
+        n_iter_no_change=20,
         random_state=0,
         verbose=1,
     )
     print(f"Training {clf.hidden_layer_sizes} on {len(X_train)} digit images (8x8)")
-    clf.fit(X_train, y_train)
+    _fit_quietly(clf, X_train, y_train)
     print(classification_report(y_test, clf.predict(X_test), digits=3))
     print(
         f"Test accuracy: {clf.score(X_test, y_test):.4f} after {clf.n_iter_} "
-        f"epochs ({clf.stop_reason_})"
+        f"epochs ({clf.stop_reason_}, best epoch {clf.best_epoch_})"
     )
     _save_plot(clf, args.plot)
     return 0
