@@ -41,6 +41,9 @@ class Loss:
 
     #: the output activation whose Jacobian ``fused_backward`` absorbs
     fused_activation = None
+    #: whether ``dL/dz`` per sample is bounded (|p - y| <= 1 for cross-entropies):
+    #: then only an absurd step can make the weights grow explosively
+    bounded_gradient = False
 
     def __init__(self):
         self._workspace = Workspace()
@@ -135,6 +138,7 @@ class CategoricalCrossEntropy(Loss):
     """
 
     fused_activation = SoftMax
+    bounded_gradient = True
 
     def check_targets(self, y, n_outputs):
         y = np.asarray(y)
@@ -229,6 +233,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     fused_activation = Sigmoid
+    bounded_gradient = True
 
     def check_targets(self, y, n_outputs):
         y = self._check_2d_targets(y, n_outputs)

@@ -342,17 +342,20 @@ class Model:
         """Raise :class:`DivergenceError` when training has blown up.
 
         Signs: a non-finite parameter; a parameter beyond the square root of the
-        dtype's largest value (the next product overflows); and, given the largest
-        absolute weight before the epoch (``previous_scale``), weights that grew
-        more than ``EXPLOSIVE_GROWTH``-fold in one epoch.  The last catches a
-        too-large step while the loss still looks finite: clipped
-        cross-entropy plateaus at a finite value while the weights explode.
+        dtype's largest value (the next product overflows); and, for losses with
+        a bounded gradient (the cross-entropies), given the largest absolute
+        weight before the epoch (``previous_scale``), weights that grew more than
+        ``EXPLOSIVE_GROWTH``-fold in one epoch.  That catches a step far too
+        large while the loss still looks finite: clipped cross-entropy plateaus
+        while the weights explode.  With squared error, whose gradient grows
+        with the error, a too-large step overflows and is caught by the first
+        two signs.
         """
         limit = np.sqrt(np.finfo(self.dtype).max)
         for param in self.parameters():
             if not np.isfinite(param).all() or np.abs(param).max() > limit:
                 raise self._diverged("the parameters became non-finite or huge")
-        if previous_scale:
+        if previous_scale and self.loss.bounded_gradient:
             growth = self._weight_scale() / previous_scale
             if growth > self.EXPLOSIVE_GROWTH:
                 raise self._diverged(f"the weights grew {growth:.3g}-fold in one epoch")
