@@ -19,7 +19,10 @@ def _target_scaling(y, sample_weight):
         sample_weight = None  # fit() reports the all-zero weights itself
     mean = np.average(y, axis=0, weights=sample_weight)
     std = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
-    std[~(std > np.finfo(y.dtype).eps * np.maximum(np.abs(mean), 1))] = 1
+    # A constant target still shows the mean's rounding error, up to about
+    # n * eps * |mean|: that is no spread to scale by.
+    rounding = len(y) * np.finfo(y.dtype).eps * np.maximum(np.abs(mean), 1)
+    std[~(std > rounding)] = 1
     return mean.astype(y.dtype), std.astype(y.dtype)
 
 

@@ -52,7 +52,10 @@ class HiddenLayer(Layer):
     init : {'he', 'glorot'}, default='he'
         Uniform initialisation of ``W``: He et al. (limit ``sqrt(6 / n_inputs)``)
         suits ReLU, Glorot & Bengio (limit ``sqrt(6 / (n_inputs + n_neurons))``)
-        suits tanh, logistic and identity.  Biases start at zero.
+        suits tanh, logistic and identity.
+    bias_init : {'zeros', 'uniform'}, default='zeros'
+        Biases start at zero, or uniform within the same limit as ``W`` (the
+        scheme of scikit-learn's MLP).
     random_state : None, int, Generator or RandomState, default=None
         Source of the initial weights; ``None`` uses fresh OS entropy, never
         NumPy's global random state.
@@ -108,6 +111,7 @@ class HiddenLayer(Layer):
         l2=0.0,
         *,
         init="he",
+        bias_init="zeros",
         random_state=None,
         dtype=np.float64,
     ):
@@ -116,11 +120,20 @@ class HiddenLayer(Layer):
         n_neurons = _check_size("n_neurons", n_neurons)
         if init not in INITIALISATIONS:
             raise ValueError(f"init must be one of {INITIALISATIONS}, got {init!r}")
+        if bias_init not in ("zeros", "uniform"):
+            raise ValueError(
+                f"bias_init must be 'zeros' or 'uniform', got {bias_init!r}"
+            )
         fan = n_inputs if init == "he" else n_inputs + n_neurons
         limit = np.sqrt(6.0 / fan)
         rng = as_generator(random_state)
         weights = rng.uniform(-limit, limit, size=(n_inputs, n_neurons))
-        self._set_parameters(weights.astype(dtype), np.zeros(n_neurons, dtype), l1, l2)
+        biases = (
+            rng.uniform(-limit, limit, size=n_neurons)
+            if bias_init == "uniform"
+            else np.zeros(n_neurons)
+        )
+        self._set_parameters(weights.astype(dtype), biases.astype(dtype), l1, l2)
 
     @classmethod
     def from_arrays(cls, weights, biases, l1=0.0, l2=0.0):
