@@ -24,9 +24,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import __version__, nn
-from ._blas import training_threads
 from ._progress import EpochProgress
 from ._sklearn_compat import Interval, Options, StrOptions, _check_sample_weight
+from .nn._blas import training_threads
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 

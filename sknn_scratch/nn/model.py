@@ -7,6 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._base import Layer, Workspace
+from ._blas import training_threads
 from ._random import as_generator
 from .activations import Sigmoid, SoftMax
 from .layers import InputLayer
@@ -474,16 +475,23 @@ class Model:
                     f"lr {self.optimizer.current_learning_rate:.6g}"
                 )
 
-        for epoch in range(1, epochs + 1):
-            self.train_epoch(
-                X, y, batch_size=batch_size, shuffle=shuffle, rng=rng, on_batch=record
-            )
-            if validation_data is not None and print_every:
-                val_loss, val_accuracy = self.evaluate(X_val, y_val)
-                print(
-                    f"epoch {epoch}/{epochs}  validation loss {val_loss:.4f}  "
-                    f"accuracy {val_accuracy:.4f}"
+        sizes = [self.n_inputs] + [layer.n_neurons for layer in self.trainable_layers]
+        with training_threads(batch_size or X.shape[0], sizes):
+            for epoch in range(1, epochs + 1):
+                self.train_epoch(
+                    X,
+                    y,
+                    batch_size=batch_size,
+                    shuffle=shuffle,
+                    rng=rng,
+                    on_batch=record,
                 )
+                if validation_data is not None and print_every:
+                    val_loss, val_accuracy = self.evaluate(X_val, y_val)
+                    print(
+                        f"epoch {epoch}/{epochs}  validation loss {val_loss:.4f}  "
+                        f"accuracy {val_accuracy:.4f}"
+                    )
         return cost_history, accuracy_history
 
     def predict(self, X, batch_size=4096, *, logits=False, check_input=True):
