@@ -8,8 +8,10 @@ callbacks and progress display, L-BFGS, and the forward pass used by ``predict``
 """
 
 import copy
+import re
 import warnings
 from abc import ABCMeta, abstractmethod
+from contextlib import contextmanager
 from itertools import pairwise
 from numbers import Integral, Real
 
@@ -21,7 +23,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from . import __version__, nn
 from ._progress import EpochProgress
@@ -33,6 +40,33 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 # Frames between a training loop (_fit_stochastic, _fit_lbfgs) and the user's call:
 # loop <- _fit_unchecked <- _fit <- fit/partial_fit <- _fit_context's wrapper <- user.
 _USER_LEVEL = 6
+
+
+@contextmanager
+def _naming_errors(culprit):
+    """Prefix a ValueError/TypeError with the argument at fault, ``culprit()``.
+
+    scikit-learn's and NumPy's messages ("Expected 2D array, got 1D array
+    instead") often do not say which argument they mean.  The type and the
+    original text are kept.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        name = culprit()
+        if re.search(rf"\b{name}\b", str(exc)):
+            raise
+        kind = TypeError if isinstance(exc, TypeError) else ValueError
+        raise kind(f"{name}: {exc}") from exc
+
+
+def _bad_X(X, dtype):
+    """Whether ``X`` alone fails validation (so the error is about X, not y)."""
+    try:
+        check_array(X, accept_sparse="csr", dtype=dtype)
+    except (ValueError, TypeError):
+        return True
+    return False
 
 
 def _hidden_sizes(hidden_layer_sizes):
@@ -130,8 +164,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             self._fit_unchecked(
                 X, y, sample_weight, validation_data, incremental, classes
             )
-        except nn.DivergenceError as exc:
+        except BaseException as exc:
+            # Whatever failed (bad input found late, divergence, ...), the
+            # estimator keeps exactly the state it had: fitted or not.
             self._restore_state(previous)
+            if not isinstance(exc, nn.DivergenceError):
+                raise
             raise ValueError(
                 f"{type(self).__name__}: {exc} With this estimator: lower "
                 f"learning_rate (it is {self.learning_rate}) or standardize X. "
@@ -165,29 +203,33 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     ):
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         self._hidden = _hidden_sizes(self.hidden_layer_sizes)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            multi_output=True,
-            dtype=self._compute_dtype(continuing),
-            reset=not continuing,
-        )
+        dtype = self._compute_dtype(continuing)
+        with _naming_errors(lambda: "X" if _bad_X(X, dtype) else "y"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse="csr",
+                multi_output=True,
+                dtype=dtype,
+                reset=not continuing,
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning
         dtype = X.dtype
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=dtype, ensure_non_negative=True
+            with _naming_errors(lambda: "sample_weight"):
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=dtype, ensure_non_negative=True
+                )
+        with _naming_errors(lambda: "y"):
+            y_encoded = self._encode_targets(
+                y,
+                reset=not continuing,
+                classes=classes,
+                dtype=dtype,
+                sample_weight=sample_weight,
             )
-        y_encoded = self._encode_targets(
-            y,
-            reset=not continuing,
-            classes=classes,
-            dtype=dtype,
-            sample_weight=sample_weight,
-        )
         sample_weight = self._target_weights(y, y_encoded, sample_weight, incremental)
 
         if not continuing:
@@ -199,8 +241,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 f"fitted network's {tuple(W.shape[1] for W in self.coefs_[:-1])}; "
                 "fit with warm_start=False to start afresh"
             )
-        self._optimizer = self._make_optimizer(
-            previous=getattr(self, "_optimizer", None) if incremental else None
+        self._optimizer = (
+            None  # L-BFGS keeps no optimizer state between fits
+            if self.solver == "lbfgs"
+            else self._make_optimizer(
+                previous=getattr(self, "_optimizer", None) if incremental else None
+            )
         )
         self._sknn_version = __version__
 
@@ -500,6 +546,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             loss, gradient = model.flat_loss_and_gradient(
                 theta, X, y_encoded, sample_weight
             )
+            if not np.isfinite(loss):
+                raise model._diverged(f"the loss became {loss}")
             output = model.layers[-1].output
             last["accuracy"] = model.loss.accuracy(output, y_encoded)
             return loss, gradient
@@ -561,9 +609,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _forward(self, X, logits=False):
         """Validated ``X`` through the fitted network; chunked, thread-safe."""
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse="csr", dtype=self.coefs_[0].dtype, reset=False
-        )
+        # Numeric X is taken as it is and converted chunk by chunk inside
+        # predict: a float64 model never holds a float64 copy of all of X.
+        with _naming_errors(lambda: "X"):
+            X = validate_data(
+                self, X, accept_sparse="csr", dtype="numeric", reset=False
+            )
         return self._build_model(training=False).predict(
             X, logits=logits, check_input=False
         )

@@ -1,6 +1,6 @@
 """ScratchMLPClassifier: the NumPy MLP as a scikit-learn classifier."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin
@@ -40,6 +40,20 @@ def _unique_labels(labels):
     result = np.empty(len(ordered), dtype=object)
     result[:] = ordered
     return result
+
+
+def _check_class_weight_values(class_weight):
+    for label, weight in class_weight.items():
+        if (
+            not isinstance(weight, Real)
+            or isinstance(weight, bool)
+            or not np.isfinite(weight)
+            or weight < 0
+        ):
+            raise ValueError(
+                "class_weight values must be finite numbers >= 0, got "
+                f"{weight!r} for class {label!r}"
+            )
 
 
 def _balanced_weights(indices, n_classes):
@@ -384,6 +398,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
             indices = y_encoded.ravel().astype(np.intp)
             n_classes = len(self.classes_)
             if self.class_weight != "balanced":
+                _check_class_weight_values(self.class_weight)
                 per_class = compute_class_weight(
                     self.class_weight, classes=self.classes_, y=self.classes_
                 )

@@ -17,8 +17,13 @@ def _target_scaling(y, sample_weight):
     """
     if sample_weight is not None and not np.sum(sample_weight) > 0:
         sample_weight = None  # fit() reports the all-zero weights itself
-    mean = np.average(y, axis=0, weights=sample_weight)
-    std = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
+    # Work relative to the largest |y| so that squaring cannot overflow.
+    magnitude = np.max(np.abs(y), axis=0)
+    magnitude[magnitude == 0] = 1
+    unit = y / magnitude
+    mean = np.average(unit, axis=0, weights=sample_weight)
+    std = np.sqrt(np.average((unit - mean) ** 2, axis=0, weights=sample_weight))
+    mean, std = mean * magnitude, std * magnitude
     # A constant target still shows the mean's rounding error, up to about
     # n * eps * |mean|: that is no spread to scale by.
     rounding = len(y) * np.finfo(y.dtype).eps * np.maximum(np.abs(mean), 1)
@@ -208,6 +213,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
             raise ValueError(f"y must be numeric for a regressor: {exc}") from None
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
+        if not np.isfinite(y).all():
+            raise ValueError("y contains NaN, infinity or None")
         single_target = y.ndim == 1
         n_outputs = 1 if single_target else y.shape[1]
         y = y.reshape(-1, n_outputs)

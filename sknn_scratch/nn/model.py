@@ -510,8 +510,8 @@ class Model:
             Stop before the output activation and return its inputs (the
             pre-activation "logits").
         check_input : bool, default=True
-            Validate ``X``; ``False`` is for callers that already did, with ``X``
-            in the parameters' dtype.
+            Validate ``X``; ``False`` is for callers that already did.  Rows are
+            converted to the parameters' dtype one chunk at a time.
 
         Returns
         -------
@@ -522,15 +522,16 @@ class Model:
         layers = self.layers
         if logits and not layers[-1].trainable:
             layers = layers[:-1]
-
-        def forward(rows):
+        n_outputs = self.n_outputs
+        output = np.empty((X.shape[0], n_outputs), dtype=self.dtype)
+        for rows in _minibatches(X.shape[0], batch_size, None):
             A = X[rows]
+            if A.dtype != self.dtype:  # convert a chunk, never all of X
+                A = A.astype(self.dtype)
             for layer in layers:
                 A = layer.forward(A, training=False)
-            return A
-
-        chunks = [forward(rows) for rows in _minibatches(X.shape[0], batch_size, None)]
-        return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+            output[rows] = A
+        return output
 
     def evaluate(self, X, y, sample_weight=None):
         """Return ``(loss, accuracy)`` on ``(X, y)``; the loss includes penalties."""
