@@ -322,9 +322,10 @@ class MeanSquaredError(Loss):
     def accuracy(self, y_pred, y_true):
         """R², the coefficient of determination averaged over outputs."""
         y_true = self._as_2d(y_true, y_pred)
-        residual = np.sum((y_true - y_pred) ** 2, axis=0)
-        total = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # A diagnostic of one batch: a wildly wrong batch may score -inf.
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            residual = np.sum((y_true - y_pred) ** 2, axis=0)
+            total = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)
             r2 = np.where(
                 total > 0, 1 - residual / total, np.where(residual > 0, 0.0, 1.0)
             )
