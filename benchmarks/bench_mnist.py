@@ -96,12 +96,11 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
+from _matched import matched_pair, parse_hidden
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import sknn_scratch
-from sknn_scratch import ScratchMLPClassifier
 from sknn_scratch.datasets import DatasetNotFoundError, load_mnist
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -235,42 +234,18 @@ class TorchMLP:
 # ------------------------------------------------------------------ estimators
 def make_estimator(contender, cfg, seed):
     """A fresh, unfitted estimator of ``contender`` for ``cfg``."""
-    if contender.family == "sklearn":
-        return MLPClassifier(
-            hidden_layer_sizes=cfg.hidden,
-            activation="relu",
+    if contender.family in ("sklearn", "scratch"):
+        ours, theirs = matched_pair(
+            hidden=cfg.hidden,
             solver=cfg.solver,
-            alpha=0.0,
             batch_size=cfg.batch_size,
-            learning_rate="constant",
-            learning_rate_init=cfg.learning_rate,
-            momentum=cfg.momentum,
-            nesterovs_momentum=False,
-            max_iter=cfg.epochs,
-            shuffle=True,
-            tol=0.0,
-            n_iter_no_change=np.inf,
-            early_stopping=False,
-            random_state=seed,
-        )
-    if contender.family == "scratch":
-        return ScratchMLPClassifier(
-            hidden_layer_sizes=cfg.hidden,
-            activation="relu",
-            solver=cfg.solver,
-            l2=0.0,
             learning_rate=cfg.learning_rate,
             momentum=cfg.momentum,
-            nesterov=False,
-            batch_size=cfg.batch_size,
-            max_iter=cfg.epochs,
-            shuffle=True,
-            tol=0.0,
-            n_iter_no_change=np.inf,
-            early_stopping=False,
+            epochs=cfg.epochs,
             dtype=contender.dtype_param,
-            random_state=seed,
+            seed=seed,
         )
+        return theirs if contender.family == "sklearn" else ours
     return TorchMLP(cfg, seed)
 
 
@@ -611,18 +586,6 @@ def write_outputs(stem, meta, rows, raw):
 
 
 # ------------------------------------------------------------------------ main
-def parse_hidden(text):
-    try:
-        sizes = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not a comma-separated list: {text!r}"
-        ) from None
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"hidden sizes must be >= 1: {text!r}")
-    return sizes
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="MNIST training and predict_proba speed: ScratchMLPClassifier, "

@@ -34,13 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from _matched import matched_pair
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
-
-from sknn_scratch import ScratchMLPClassifier
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "mnist"
@@ -82,41 +80,15 @@ class Result:
 
 def make_pair(settings, seed):
     """The two estimators, configured alike."""
-    ours = ScratchMLPClassifier(
-        hidden_layer_sizes=settings.hidden,
-        activation="relu",
-        solver="sgd",
-        l2=settings.alpha / (2 * settings.batch_size),
+    return matched_pair(
+        hidden=settings.hidden,
+        batch_size=settings.batch_size,
         learning_rate=settings.learning_rate,
-        decay=0.0,
         momentum=settings.momentum,
-        nesterov=False,
-        batch_size=settings.batch_size,
-        max_iter=settings.epochs,
-        shuffle=True,
-        tol=0.0,
-        n_iter_no_change=np.inf,
-        early_stopping=False,
-        random_state=seed,
-    )
-    theirs = MLPClassifier(
-        hidden_layer_sizes=settings.hidden,
-        activation="relu",
-        solver="sgd",
+        epochs=settings.epochs,
         alpha=settings.alpha,
-        learning_rate="constant",
-        learning_rate_init=settings.learning_rate,
-        momentum=settings.momentum,
-        nesterovs_momentum=False,
-        batch_size=settings.batch_size,
-        max_iter=settings.epochs,
-        shuffle=True,
-        tol=0.0,
-        n_iter_no_change=np.inf,
-        early_stopping=False,
-        random_state=seed,
+        seed=seed,
     )
-    return ours, theirs
 
 
 def fit_score(estimator, X_train, y_train, X_test, y_test, epochs):

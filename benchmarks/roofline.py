@@ -47,6 +47,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+from _matched import parse_hidden
 from threadpoolctl import threadpool_info, threadpool_limits
 
 
@@ -162,18 +163,6 @@ def format_table(headers, rows, left_columns=1):
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(headers), "-" * len(line(headers)), *map(line, rows)])
-
-
-def parse_hidden(text):
-    try:
-        sizes = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not a comma-separated list: {text!r}"
-        ) from None
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"hidden sizes must be >= 1: {text!r}")
-    return sizes
 
 
 def parse_epoch_seconds(text):
