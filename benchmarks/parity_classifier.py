@@ -5,8 +5,8 @@ Both estimators train with the same settings: minibatch SGD with momentum 0.9
 layers, batch size, number of epochs (every epoch runs: ``tol=0`` and a huge
 ``n_iter_no_change``, no early stopping), reshuffling every epoch, and the same
 L2 penalty (scikit-learn's ``alpha`` is ``l2 = alpha / (2 * batch_size)`` here).
-The one deliberate difference is the weight initialisation: ScratchMLPClassifier
-uses He-uniform before ReLU, scikit-learn Glorot-uniform everywhere.
+Both initialise alike too: weights and biases uniform in
++-sqrt(6 / (fan_in + fan_out)).
 
 Data sets: scikit-learn's bundled digits, iris, breast_cancer and wine
 (stratified 75/25 split, StandardScaler fitted on the training part; the split

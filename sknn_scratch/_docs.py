@@ -104,7 +104,7 @@ ATTRIBUTES = """\
 n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when ``X`` has string column names.
 
     coefs_ : list of ndarray of shape (n_inputs, n_outputs)
