@@ -28,10 +28,10 @@ def _default_loss(output_layer):
 
 
 def _minibatches(n_samples, batch_size, order):
-    """Yield index slices (``order is None``) or index arrays of each minibatch."""
+    """Yield ``(rows, size)`` per minibatch: a slice (``order is None``) or indices."""
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
-        yield slice(start, stop) if order is None else order[start:stop]
+        yield (slice(start, stop) if order is None else order[start:stop]), stop - start
 
 
 class Model:
@@ -307,20 +307,21 @@ class Model:
             order = (as_generator(None) if rng is None else rng).permutation(n_samples)
         gather = not sp.issparse(X) and order is not None
         total_weight = total_loss = total_accuracy = 0.0
-        for rows in _minibatches(n_samples, batch_size, order):
+        for rows, size in _minibatches(n_samples, batch_size, order):
+            weights = None if sample_weight is None else sample_weight[rows]
+            batch_weight = size if weights is None else float(weights.sum())
+            if batch_weight <= 0:
+                continue  # nothing to learn from this batch
             if gather:
-                shape = (len(rows), X.shape[1])
+                shape = (size, X.shape[1])
                 X_batch = np.take(
                     X, rows, axis=0, out=self._workspace.get("X", shape, X.dtype)
                 )
             else:
                 X_batch = X[rows]
-            weights = None if sample_weight is None else sample_weight[rows]
-            batch_weight = X_batch.shape[0] if weights is None else float(weights.sum())
-            if batch_weight <= 0:
-                continue
-            loss, output = self.train_step(X_batch, y[rows], weights)
-            accuracy = self.loss.accuracy(output, y[rows])
+            y_batch = y[rows]
+            loss, output = self.train_step(X_batch, y_batch, weights)
+            accuracy = self.loss.accuracy(output, y_batch)
             total_weight += batch_weight
             total_loss += loss * batch_weight
             total_accuracy += accuracy * batch_weight
@@ -524,7 +525,7 @@ class Model:
             layers = layers[:-1]
         n_outputs = self.n_outputs
         output = np.empty((X.shape[0], n_outputs), dtype=self.dtype)
-        for rows in _minibatches(X.shape[0], batch_size, None):
+        for rows, _ in _minibatches(X.shape[0], batch_size, None):
             A = X[rows]
             if A.dtype != self.dtype:  # convert a chunk, never all of X
                 A = A.astype(self.dtype)
