@@ -43,10 +43,8 @@ class ReLU(Layer):
         return self.output
 
     def backward(self, dvalues):
-        active = self._buffer("active", dvalues.shape, np.bool_)
-        np.greater(self.output, 0, out=active)
         self.dinputs = self._buffer("dinputs", dvalues.shape, dvalues.dtype)
-        np.multiply(dvalues, active, out=self.dinputs)
+        np.multiply(dvalues, self.output > 0, out=self.dinputs)
         return self.dinputs
 
 

@@ -205,7 +205,7 @@ class HiddenLayer(Layer):
             self.dweights[...] = self.inputs.T @ dvalues
         else:
             np.matmul(self.inputs.T, dvalues, out=self.dweights)
-        np.sum(dvalues, axis=0, out=self.dbiases)
+        np.add.reduce(dvalues, axis=0, out=self.dbiases)
         if self.l1:
             self.dweights += self.l1 * np.sign(self.weights)
         if self.l2:

@@ -80,7 +80,7 @@ class Loss:
         """Return the weighted mean loss over the batch (a float)."""
         losses = self.forward(y_pred, y_true)
         if sample_weight is None:
-            return float(np.mean(losses))
+            return float(np.add.reduce(losses)) / len(losses)
         return float(np.dot(losses, sample_weight) / np.sum(sample_weight))
 
     def _gradient_buffer(self, y_pred):
@@ -168,8 +168,10 @@ class CategoricalCrossEntropy(Loss):
 
     def forward(self, y_pred, y_true):
         if y_true.ndim == 1:
-            picked = y_pred[np.arange(len(y_pred)), y_true]
-            return -np.log(self._clipped(picked))
+            picked = y_pred[np.arange(len(y_pred)), y_true]  # a new array
+            np.clip(picked, np.finfo(picked.dtype).eps, 1.0, out=picked)
+            np.log(picked, out=picked)
+            return np.negative(picked, out=picked)
         return -np.sum(y_true * np.log(self._clipped(y_pred)), axis=1)
 
     def backward(self, y_pred, y_true, sample_weight=None):
@@ -201,7 +203,8 @@ class CategoricalCrossEntropy(Loss):
     def accuracy(self, y_pred, y_true):
         """Fraction of rows whose most probable class is the true one."""
         labels = y_true if y_true.ndim == 1 else np.argmax(y_true, axis=1)
-        return float(np.mean(np.argmax(y_pred, axis=1) == labels))
+        hits = np.count_nonzero(np.argmax(y_pred, axis=1) == labels)
+        return float(hits) / len(labels)
 
 
 class BinaryCrossEntropy(Loss):
