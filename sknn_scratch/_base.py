@@ -253,7 +253,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         model = self._build_model(training=True)
         sizes = [X.shape[1], *self._hidden, self.n_outputs_]
         if self.solver == "lbfgs":
-            with training_threads(X.shape[0], sizes):
+            with training_threads(X.shape[0], sizes, dtype):
                 self._fit_lbfgs(model, X, y, y_encoded, sample_weight)
             return
         validation = None
@@ -262,7 +262,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 X, y, y_encoded, sample_weight, validation_data
             )
         batch_size = self._batch_size(X.shape[0])
-        with training_threads(batch_size, sizes):
+        # Without a fixed random_state no run reproduces another anyway, so the
+        # BLAS thread count may follow the machine's load even where it changes
+        # the last bits of the results (float32; see nn/_blas.py).
+        tune = True if self.random_state is None else None
+        with training_threads(batch_size, sizes, dtype, tune=tune):
             self._fit_stochastic(
                 model,
                 X,

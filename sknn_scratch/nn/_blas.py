@@ -1,49 +1,234 @@
-"""How many BLAS threads training uses, and a thread-safe way to set it.
+"""How many BLAS threads training uses: measured while it runs, never a guess.
 
-Minibatch training multiplies small matrices thousands of times.  Splitting such
-a product over several BLAS threads gains little on an idle machine (784-128-128
-on MNIST: about 10 %), and when another process holds a core the extra threads
-spin and wait: an epoch measured here went from 0.23 s to 3.6 s.  So training
-uses one BLAS thread unless its largest per-batch product is big enough for
-threads to pay off.
+Minibatch training multiplies small matrices thousands of times.  On an idle
+machine, two BLAS threads make such an epoch faster (784-128-128 on MNIST:
+about 15 % in float32, 25 % in float64); when another process holds a core the
+extra thread waits for a time slice at every product, and the same epoch became
+three times slower than on one thread (``benchmarks/bench_mnist.py
+--contend``).  No fixed thread count is right for both, so training times itself:
+
+* :class:`ThreadTuner` times the loop in segments of 0.1 s, tries one thread
+  and then the BLAS's own maximum, keeps the faster and re-tries the other now
+  and then (after 8, 32, then every 128 segments, and at once when the choice
+  slows down two-fold) -- so it follows the machine as other processes come and
+  go, at a small cost when the load is steady.
+* The thread count must not change the results: ``random_state`` promises
+  bit-identical models.  OpenBLAS splits float64 products the same way
+  whatever its thread count, but its float32 kernels sum in a different order
+  for every thread count.  So :func:`thread_invariant` checks, once per dtype
+  and layer shapes, that the products of the run give the same bits on one and
+  on all threads; where they do not, the count stays fixed: one thread when the
+  largest product is small (below ``SMALL_GEMM_FLOPS``), the BLAS default
+  otherwise.  A caller without a fixed ``random_state`` (no reproducibility
+  promised) may allow tuning anyway.
+* BLAS threads are a setting of the whole process.  While two training runs are
+  active in different threads of one process, the count is held at one thread
+  and no tuner switches it.
 """
 
 import threading
-from contextlib import contextmanager, nullcontext
+import time
+from contextlib import contextmanager
+from functools import lru_cache
 from itertools import pairwise
 
+import numpy as np
 from threadpoolctl import ThreadpoolController
 
 #: below this many floating-point operations per matrix product, one thread
+#: (for runs whose results would depend on the thread count)
 SMALL_GEMM_FLOPS = 2**25
 
 _lock = threading.Lock()
 _controller = None
 _limiter = None
-_depth = 0
+_depth = 0  # training runs active in this process
+_local = threading.local()
+
+
+def _blas_controller():
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController().select(user_api="blas")
+    return _controller
+
+
+def _current_threads():
+    counts = [lib.num_threads for lib in _blas_controller().lib_controllers]
+    return max(counts, default=1)
+
+
+_max_at_entry = 1
+
+
+def _set_threads(count):
+    _blas_controller().limit(limits=count)
+
+
+@lru_cache(maxsize=64)
+def thread_invariant(dtype, shapes, n_threads):
+    """Whether products of these shapes give the same bits on 1 and ``n_threads``.
+
+    Parameters
+    ----------
+    dtype : numpy dtype
+    shapes : tuple of (m, k, n)
+        The ``(m, k) @ (k, n)`` products of a run.
+    n_threads : int
+
+    Must be called with the BLAS limited to one thread (inside a run).
+    """
+    rng = np.random.default_rng(0)
+    operands = [
+        tuple(
+            rng.standard_normal(shape).astype(dtype)
+            for shape in ((m, k), (k, n), (m, n))
+        )
+        for m, k, n in shapes
+    ]
+
+    def products():
+        # the three products of a training step: Z = X W, dW = X.T dZ, dX = dZ W.T
+        return [(x @ w, x.T @ dz, dz @ w.T) for x, w, dz in operands]
+
+    serial = products()
+    _set_threads(n_threads)
+    try:
+        threaded = products()
+    finally:
+        _set_threads(1)
+    return all(
+        np.array_equal(x, y)
+        for step_1, step_n in zip(serial, threaded, strict=True)
+        for x, y in zip(step_1, step_n, strict=True)
+    )
+
+
+class ThreadTuner:
+    """Pick the faster BLAS thread count of ``counts`` by timing training segments.
+
+    The training loop calls :meth:`restart` before its first step (and after any
+    pause, such as validation) and :meth:`tick` after every step.  Time is cut
+    into segments of ``segment_seconds``; each gives the seconds per row of the
+    thread count it ran with.  The first segment after a switch is not used:
+    OpenBLAS threads keep spinning for a while after their last product and
+    would charge their time to the next count.  Comparisons use the median of
+    the last three segments of each count, and a switch needs a clear margin.
+
+    Parameters
+    ----------
+    counts : sequence of int
+        Candidate thread counts, the safe one (1) first, e.g. ``(1, 2)``.
+    segment_seconds : float, default=0.1
+        Length of one timed segment.
+    apply : callable, default=None
+        ``apply(count)`` sets the BLAS thread count and returns whether it did;
+        None sets it unless another training run shares the process.
+
+    Attributes
+    ----------
+    choice : int
+        The thread count training runs with between trials.
+    history : list of (int, float, bool)
+        Per segment: thread count, seconds per row, whether it was used.
+    """
+
+    #: segments on the choice before the first re-trial of another count; the
+    #: wait grows four-fold after every lost trial, up to LONGEST_WAIT
+    FIRST_WAIT = 8
+    LONGEST_WAIT = 128
+    #: switch only to a count at least this much faster (per row)
+    MARGIN = 0.95
+    #: re-try at once when the choice becomes this much slower than its median
+    SLOWDOWN = 2.0
+
+    def __init__(self, counts, segment_seconds=0.1, apply=None):
+        self.counts = tuple(counts)
+        self.segment_seconds = segment_seconds
+        self._apply = _apply_alone if apply is None else apply
+        self.measured = {count: [] for count in self.counts}
+        self.wait = dict.fromkeys(self.counts, self.FIRST_WAIT)
+        self.choice = self.current = self.counts[0]
+        self.history = []
+        self._segments_on_choice = 0
+        self._fresh = True  # the current count's first segment since a switch
+        self._start = None
+        self._rows = 0
+
+    def restart(self):
+        """Start a new segment now (time before this is not counted)."""
+        self._start = time.perf_counter()
+        self._rows = 0
+
+    def tick(self, n_rows):
+        """Record a step of ``n_rows`` rows; decide at the end of a segment."""
+        self._rows += n_rows
+        elapsed = time.perf_counter() - self._start
+        if elapsed < self.segment_seconds:
+            return
+        self._segment_done(elapsed / self._rows)
+        self.restart()
+
+    def _estimate(self, count):
+        recent = self.measured[count][-3:]
+        return float(np.median(recent)) if recent else None
+
+    def _segment_done(self, seconds_per_row):
+        count, used = self.current, not self._fresh
+        self.history.append((count, seconds_per_row, used))
+        self._fresh = False
+        if not used:
+            return  # a transition segment: run the count once more
+        slowed = self.measured[count] and seconds_per_row > (
+            self.SLOWDOWN * self._estimate(count)
+        )
+        self.measured[count].append(seconds_per_row)
+        if count != self.choice:  # the trial of another count is over
+            if seconds_per_row < self.MARGIN * self._estimate(self.choice):
+                self.wait[self.choice] = self.FIRST_WAIT
+                self.choice = count
+            else:
+                self.wait[count] = min(4 * self.wait[count], self.LONGEST_WAIT)
+            self._segments_on_choice = 0
+            self._switch(self.choice)
+            return
+        self._segments_on_choice += 1
+        for other in self.counts:
+            if other != count and (
+                not self.measured[other]
+                or slowed
+                or self._segments_on_choice >= self.wait[other]
+            ):
+                self._switch(other)
+                return
+
+    def _switch(self, count):
+        if count == self.current:
+            return
+        if self._apply(count):
+            self.current = count
+            self._fresh = True
+        else:  # another run shares the process: it set one thread for all
+            self.current = self.choice = self.counts[0]
+
+
+def _apply_alone(count):
+    """Set ``count`` BLAS threads unless several training runs are active."""
+    with _lock:
+        if _depth != 1:
+            return False
+        _set_threads(count)
+        return True
+
+
+def active_tuner():
+    """The :class:`ThreadTuner` of the training run in this thread, or None."""
+    return getattr(_local, "tuner", None)
 
 
 @contextmanager
-def _one_blas_thread():
-    """Limit BLAS to one thread; nested and concurrent uses restore it once, last."""
-    global _controller, _limiter, _depth
-    with _lock:
-        if _depth == 0:
-            if _controller is None:
-                _controller = ThreadpoolController()
-            _limiter = _controller.limit(limits=1, user_api="blas")
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                _limiter.restore_original_limits()
-
-
-def training_threads(batch_size, layer_sizes):
-    """Context manager for a training run: one BLAS thread when its products are small.
+def training_threads(batch_size, layer_sizes, dtype=np.float64, tune=None):
+    """Context manager for a training run: one BLAS thread, or a tuner.
 
     Parameters
     ----------
@@ -51,8 +236,51 @@ def training_threads(batch_size, layer_sizes):
         Rows per minibatch.
     layer_sizes : sequence of int
         Units per layer, input and output included.
+    dtype : numpy dtype, default=float64
+        Compute dtype of the run.
+    tune : bool, default=None
+        Tune the thread count by timing.  None tunes when the thread count cannot
+        change the results (see :func:`thread_invariant`); True tunes anyway
+        (for runs without a fixed random state); False never tunes.
+
+    Yields
+    ------
+    tuner : ThreadTuner or None
+        Also available as :func:`active_tuner` inside the block.
     """
-    largest = max(a * b for a, b in pairwise(layer_sizes))
-    if 2 * batch_size * largest < SMALL_GEMM_FLOPS:
-        return _one_blas_thread()
-    return nullcontext()
+    global _depth, _limiter, _max_at_entry
+    tuner = None
+    with _lock:
+        if _depth == 0:
+            _max_at_entry = _current_threads()
+            _limiter = _blas_controller().limit(limits=1)
+        else:
+            _set_threads(1)  # runs share the process: one thread for all
+        _depth += 1
+        alone = _depth == 1
+        n_threads = _max_at_entry
+    try:
+        if alone and n_threads > 1:
+            shapes = tuple(
+                (batch_size, n_in, n_out) for n_in, n_out in pairwise(layer_sizes)
+            )
+            if tune is None:
+                with _lock:
+                    tune = thread_invariant(np.dtype(dtype), shapes, n_threads)
+            if tune:
+                tuner = ThreadTuner((1, n_threads))
+                with _lock:
+                    _set_threads(tuner.current)
+            elif 2 * max(m * k * n for m, k, n in shapes) >= SMALL_GEMM_FLOPS:
+                with _lock:
+                    _set_threads(n_threads)
+        _local.tuner = tuner
+        yield tuner
+    finally:
+        _local.tuner = None
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                _limiter.restore_original_limits()
+            else:
+                _set_threads(1)

@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._base import Layer, Workspace
-from ._blas import training_threads
+from ._blas import active_tuner, training_threads
 from ._random import as_generator
 from .activations import Sigmoid, SoftMax
 from .layers import InputLayer
@@ -307,6 +307,9 @@ class Model:
             order = (as_generator(None) if rng is None else rng).permutation(n_samples)
         gather = not sp.issparse(X) and order is not None
         total_weight = total_loss = total_accuracy = 0.0
+        tuner = active_tuner()  # times the steps to pick the BLAS thread count
+        if tuner is not None:
+            tuner.restart()
         for rows, size in _minibatches(n_samples, batch_size, order):
             weights = None if sample_weight is None else sample_weight[rows]
             batch_weight = size if weights is None else float(weights.sum())
@@ -332,6 +335,8 @@ class Model:
             total_weight += batch_weight
             total_loss += loss * batch_weight
             total_accuracy += accuracy * batch_weight
+            if tuner is not None:
+                tuner.tick(size)
             if on_batch is not None:
                 on_batch(loss, accuracy)
         if total_weight == 0:
@@ -484,7 +489,7 @@ class Model:
                 )
 
         sizes = [self.n_inputs] + [layer.n_neurons for layer in self.trainable_layers]
-        with training_threads(batch_size or X.shape[0], sizes):
+        with training_threads(batch_size or X.shape[0], sizes, self.dtype):
             for epoch in range(1, epochs + 1):
                 self.train_epoch(
                     X,

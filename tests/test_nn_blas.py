@@ -1,0 +1,183 @@
+"""The BLAS thread policy of training (sknn_scratch/nn/_blas.py): the tuner's
+decisions on scripted timings, the guard that keeps results reproducible, and
+the limits restored afterwards.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from sknn_scratch import ScratchMLPClassifier
+from sknn_scratch.nn import _blas
+from sknn_scratch.nn._blas import ThreadTuner, active_tuner, training_threads
+
+
+def _blas_threads():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def _run(tuner, per_row, n_segments):
+    """Feed ``n_segments`` segments timed ``per_row[count]`` of the current count."""
+    for _ in range(n_segments):
+        tuner._segment_done(per_row[tuner.current])
+
+
+def _scripted(counts=(1, 2)):
+    applied = []
+    tuner = ThreadTuner(counts, apply=lambda count: applied.append(count) or True)
+    return tuner, applied
+
+
+@pytest.mark.parametrize(
+    ("per_row", "expected"),
+    [({1: 30e-6, 2: 20e-6}, 2), ({1: 30e-6, 2: 90e-6}, 1), ({1: 30e-6, 2: 29.5e-6}, 1)],
+    ids=["idle machine: two threads", "busy machine: one thread", "a tie: stay"],
+)
+def test_tuner_keeps_the_faster_count(per_row, expected):
+    tuner, applied = _scripted()
+    _run(tuner, per_row, 80)
+    assert tuner.choice == expected
+    assert applied[0] == 2  # it tried the other count
+    # after the trials, at most a few segments ran on the slower count
+    if expected == 1:
+        assert sum(count == 2 for count, _, _ in tuner.history) <= 6
+
+
+def test_tuner_ignores_the_segment_after_a_switch():
+    tuner, _ = _scripted()
+    # 1 thread: a first (spinning) segment that looks awful, then fast ones
+    tuner._segment_done(500e-6)
+    assert tuner.history[-1][2] is False
+    assert tuner.measured[1] == []
+    tuner._segment_done(20e-6)
+    assert tuner.measured[1] == [20e-6]
+
+
+def test_tuner_follows_the_load_when_it_changes():
+    tuner, _ = _scripted()
+    _run(tuner, {1: 30e-6, 2: 20e-6}, 12)  # idle: two threads win
+    assert tuner.choice == 2
+    # another process takes a core: two threads become four times slower
+    _run(tuner, {1: 30e-6, 2: 80e-6}, 12)
+    assert tuner.choice == 1
+    _run(tuner, {1: 30e-6, 2: 20e-6}, 140)  # and it leaves again
+    assert tuner.choice == 2
+
+
+def test_tuner_backs_off_after_lost_trials():
+    tuner, _ = _scripted()
+    _run(tuner, {1: 30e-6, 2: 90e-6}, 200)
+    trials = sum(count == 2 and used for count, _, used in tuner.history)
+    # 1 first trial, then after 8, 32, 128 segments: not one every few segments
+    assert 1 <= trials <= 4
+    assert tuner.wait[2] == ThreadTuner.LONGEST_WAIT
+
+
+def test_tuner_times_segments_of_steps():
+    tuner = ThreadTuner((1,), segment_seconds=0.0)
+    tuner.restart()
+    tuner.tick(128)
+    tuner.tick(64)
+    assert len(tuner.history) == 2
+    assert all(seconds >= 0 for _, seconds, _ in tuner.history)
+
+
+def test_training_threads_restores_the_limits():
+    before = _blas_threads()
+    with training_threads(128, [784, 128, 10], np.float64, tune=True) as tuner:
+        assert active_tuner() is tuner
+        assert max(_blas_threads()) == tuner.current
+    assert active_tuner() is None
+    assert _blas_threads() == before
+
+
+def test_one_thread_under_a_user_limit_and_no_tuner():
+    with threadpool_limits(1, user_api="blas"):
+        with training_threads(128, [784, 128, 10], np.float64, tune=True) as tuner:
+            assert tuner is None
+            assert _blas_threads() == [1] * len(_blas_threads())
+
+
+def test_results_that_depend_on_the_thread_count_are_not_tuned(monkeypatch):
+    if max(_blas_threads(), default=1) < 2:
+        pytest.skip("a BLAS with one thread has nothing to tune")
+    monkeypatch.setattr(_blas, "thread_invariant", lambda *args: False)
+    with training_threads(128, [20, 10, 3], np.float32) as tuner:
+        assert tuner is None
+        assert max(_blas_threads()) == 1  # small products: one fixed thread
+    with training_threads(128, [20, 10, 3], np.float32, tune=True) as tuner:
+        assert tuner is not None  # allowed when no reproducibility is promised
+
+
+def test_concurrent_runs_hold_one_thread():
+    entered, release = threading.Barrier(2), threading.Event()
+    seen = []
+
+    def second_run():
+        with training_threads(128, [784, 128, 10], np.float64, tune=True):
+            entered.wait()
+            release.wait()
+
+    with training_threads(128, [784, 128, 10], np.float64, tune=True) as tuner:
+        worker = threading.Thread(target=second_run)
+        worker.start()
+        entered.wait()
+        seen.append(max(_blas_threads()))
+        if tuner is not None:
+            tuner._switch(tuner.counts[-1])  # refused while the other runs
+            seen.append(tuner.current)
+        release.set()
+        worker.join()
+    assert set(seen) == {1}
+
+
+def test_thread_invariance_probe_agrees_with_direct_products():
+    n_threads = max(_blas_threads(), default=1)
+    shapes = ((32, 40, 24),)
+    with training_threads(32, [40, 24], np.float64, tune=False):
+        invariant = _blas.thread_invariant(np.dtype(np.float64), shapes, n_threads)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 40))
+    w = rng.standard_normal((40, 24))
+    with threadpool_limits(1, user_api="blas"):
+        one = x @ w
+    with threadpool_limits(n_threads, user_api="blas"):
+        many = x @ w
+    if invariant:
+        assert_array_equal(one, many)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_seeded_float64_fit_is_bit_identical_whatever_the_threads(monkeypatch):
+    # Make the tuner switch thread counts at every step: if the BLAS gave
+    # different bits per thread count, the fit would differ from a one-thread fit.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 64))
+    y = (X[:, :3].sum(axis=1) > 0).astype(int)
+
+    def fit():
+        return ScratchMLPClassifier(
+            hidden_layer_sizes=(256,), batch_size=256, max_iter=3, random_state=0
+        ).fit(X, y)
+
+    with threadpool_limits(1, user_api="blas"):
+        reference = fit()
+    tuners = []
+    original = ThreadTuner.__init__
+
+    def switching(self, counts, segment_seconds=0.1, apply=None):
+        original(self, counts, 0.0, apply)  # every step ends a segment
+        tuners.append(self)
+
+    monkeypatch.setattr(ThreadTuner, "__init__", switching)
+    monkeypatch.setattr(ThreadTuner, "FIRST_WAIT", 1)
+    monkeypatch.setattr(ThreadTuner, "MARGIN", 10.0)  # every trial "wins"
+    switched = fit()
+    for a, b in zip(reference.coefs_, switched.coefs_, strict=True):
+        assert_array_equal(a, b)
+    if tuners:  # a BLAS whose float64 bits depend on threads is not tuned
+        counts = {count for count, _, _ in tuners[0].history}
+        assert counts == set(tuners[0].counts)
