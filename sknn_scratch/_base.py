@@ -16,6 +16,7 @@ from itertools import pairwise
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 from sklearn.callback import CallbackSupportMixin
@@ -613,15 +614,22 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _forward(self, X, logits=False):
         """Validated ``X`` through the fitted network; chunked, thread-safe."""
         check_is_fitted(self)
-        # Numeric X is taken as it is and converted chunk by chunk inside
-        # predict: a float64 model never holds a float64 copy of all of X.
+        # Numeric X is taken as it is, then converted and checked for NaN and
+        # infinity chunk by chunk inside predict: no converted copy of all of X,
+        # and one pass over it instead of two.
         with _naming_errors(lambda: "X"):
+            dense = not sp.issparse(X)
             X = validate_data(
-                self, X, accept_sparse="csr", dtype="numeric", reset=False
+                self,
+                X,
+                accept_sparse="csr",
+                dtype="numeric",
+                reset=False,
+                ensure_all_finite=not dense,
             )
-        return self._build_model(training=False).predict(
-            X, logits=logits, check_input=False
-        )
+            return self._build_model(training=False).predict(
+                X, logits=logits, check_input=False, check_finite=dense
+            )
 
     def _check_partial_fit(self):
         if self.solver == "lbfgs":

@@ -76,6 +76,14 @@ class Layer:
         """Propagate ``dvalues = dL/d(output)`` back; return ``dL/d(inputs)``."""
         raise NotImplementedError
 
+    def infer(self, inputs, owned=False):
+        """Inference-mode ``forward`` that may overwrite ``inputs`` when ``owned``.
+
+        :meth:`Model.predict` passes ``owned=True`` for its own temporaries, so
+        element-wise layers work in place instead of allocating.
+        """
+        return self.forward(inputs, training=False)
+
     def _buffer(self, name, shape, dtype):
         return self._workspace.get(name, shape, dtype)
 

@@ -35,6 +35,9 @@ class ReLU(Layer):
     [[0.0, 2.0]]
     """
 
+    def infer(self, inputs, owned=False):
+        return np.maximum(inputs, 0, out=inputs if owned else None)
+
     def forward(self, inputs, training=False):
         if not training:
             return np.maximum(inputs, 0)
@@ -65,6 +68,9 @@ class Tanh(Layer):
     >>> Tanh().forward(np.array([[0.0]])).tolist()
     [[0.0]]
     """
+
+    def infer(self, inputs, owned=False):
+        return np.tanh(inputs, out=inputs if owned else None)
 
     def forward(self, inputs, training=False):
         if not training:
@@ -185,17 +191,21 @@ class SoftMax(Layer):
     [[0.5, 0.5], [1.0, 0.0]]
     """
 
+    def infer(self, inputs, owned=False):
+        return self._softmax(inputs, inputs if owned else np.empty_like(inputs))
+
     def forward(self, inputs, training=False):
-        output = (
-            self._buffer("output", inputs.shape, inputs.dtype)
-            if training
-            else np.empty(inputs.shape, inputs.dtype)
-        )
+        if not training:
+            return self._softmax(inputs, np.empty(inputs.shape, inputs.dtype))
+        self.output = self._buffer("output", inputs.shape, inputs.dtype)
+        return self._softmax(inputs, self.output)
+
+    @staticmethod
+    def _softmax(inputs, output):
+        """Row-wise softmax of ``inputs`` written to ``output`` (may be ``inputs``)."""
         np.subtract(inputs, inputs.max(axis=1, keepdims=True), out=output)
         np.exp(output, out=output)
         output /= output.sum(axis=1, keepdims=True)
-        if training:
-            self.output = output
         return output
 
     def backward(self, dvalues):

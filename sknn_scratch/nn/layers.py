@@ -186,7 +186,9 @@ class HiddenLayer(Layer):
                 f"{self.n_inputs}), got {inputs.shape}"
             )
         if not training:
-            return inputs @ self.weights + self.biases
+            output = inputs @ self.weights
+            output += self.biases
+            return output
         self.inputs = inputs
         output = self._buffer("output", (inputs.shape[0], self.n_neurons), self.dtype)
         if sp.issparse(inputs):

@@ -34,6 +34,15 @@ def _minibatches(n_samples, batch_size, order):
         yield (slice(start, stop) if order is None else order[start:stop]), stop - start
 
 
+def _check_finite(A):
+    """Raise ValueError if the dense or sparse chunk ``A`` holds NaN or infinity."""
+    data = A.data if sp.issparse(A) else A
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(data, axis=None)  # finite sum: every value finite
+    if not np.isfinite(total) and not np.isfinite(data).all():
+        raise ValueError("Input X contains NaN or infinity.")
+
+
 class Model:
     """A feed-forward network trained by backpropagation (the seed's API).
 
@@ -382,8 +391,8 @@ class Model:
         )
 
     # ----------------------------------------------------------------- seed API
-    def _check_X(self, X):
-        """Validate ``X`` and convert it to the model's dtype."""
+    def _check_X(self, X, convert=True):
+        """Validate ``X`` and (with ``convert``) convert it to the model's dtype."""
         if sp.issparse(X):
             X = sp.csr_matrix(X)
             data = X.data
@@ -404,7 +413,7 @@ class Model:
             )
         if not np.isfinite(data).all():
             raise ValueError("X contains NaN or infinity")
-        return X.astype(self.dtype, copy=False)
+        return X.astype(self.dtype, copy=False) if convert else X
 
     def _set_dtype(self, X):
         """Train in float32 for float32 ``X``, in float64 otherwise."""
@@ -507,7 +516,9 @@ class Model:
                     )
         return cost_history, accuracy_history
 
-    def predict(self, X, batch_size=4096, *, logits=False, check_input=True):
+    def predict(
+        self, X, batch_size=4096, *, logits=False, check_input=True, check_finite=False
+    ):
         """Return the network's outputs (class probabilities after a softmax).
 
         Rows are processed ``batch_size`` at a time, so memory stays bounded
@@ -525,24 +536,43 @@ class Model:
         check_input : bool, default=True
             Validate ``X``; ``False`` is for callers that already did.  Rows are
             converted to the parameters' dtype one chunk at a time.
+        check_finite : bool, default=False
+            With ``check_input=False``: check each converted chunk for NaN and
+            infinity, which costs less than a separate pass over all of ``X``.
 
         Returns
         -------
         output : ndarray of shape (n_samples, n_outputs)
         """
         if check_input:
-            X = self._check_X(X)
+            X = self._check_X(X, convert=False)
         layers = self.layers
         if logits and not layers[-1].trainable:
             layers = layers[:-1]
-        n_outputs = self.n_outputs
-        output = np.empty((X.shape[0], n_outputs), dtype=self.dtype)
-        for rows, _ in _minibatches(X.shape[0], batch_size, None):
+        dtype = self.dtype
+        n_samples = X.shape[0]
+        output = np.empty((n_samples, self.n_outputs), dtype=dtype)
+        dense = not sp.issparse(X)
+        convert = dense and X.dtype != dtype
+        check_finite = check_finite and not np.issubdtype(X.dtype, np.integer)
+        if convert:  # one chunk buffer, never a converted copy of all of X
+            chunk = np.empty((min(batch_size, n_samples), X.shape[1]), dtype=dtype)
+        for rows, size in _minibatches(n_samples, batch_size, None):
             A = X[rows]
-            if A.dtype != self.dtype:  # convert a chunk, never all of X
-                A = A.astype(self.dtype)
+            owned = False  # may layers overwrite A?
+            if convert:
+                A = chunk[:size]
+                with np.errstate(over="ignore"):  # too large: inf, caught below
+                    np.copyto(A, X[rows], casting="unsafe")
+                owned = True
+            elif not dense and A.dtype != dtype:
+                A = A.astype(dtype)
+            if check_finite:
+                _check_finite(A)
             for layer in layers:
-                A = layer.forward(A, training=False)
+                result = layer.infer(A, owned)
+                owned = owned or result is not A
+                A = result
             output[rows] = A
         return output
 
