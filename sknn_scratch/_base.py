@@ -61,6 +61,16 @@ def _naming_errors(culprit):
         raise kind(f"{name}: {exc}") from exc
 
 
+def _check_range(X, dtype):
+    """Raise ValueError if float ``X`` has values that overflow ``dtype``."""
+    limit = np.finfo(dtype).max
+    if X.size and (X.max() > limit or X.min() < -limit):
+        raise ValueError(
+            f"X: values beyond the range of {np.dtype(dtype).name} (+-{limit:.4g}); "
+            "scale X or train with dtype='float64'"
+        )
+
+
 def _bad_X(X, dtype):
     """Whether ``X`` alone fails validation (so the error is about X, not y)."""
     try:
@@ -205,6 +215,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         self._hidden = _hidden_sizes(self.hidden_layer_sizes)
         dtype = self._compute_dtype(continuing)
+        accepted = dtype
+        lazy = self.solver != "lbfgs" and not sp.issparse(X)
+        if lazy and not isinstance(dtype, list):
+            # Dense float X of the other float dtype stays as it is: minibatches
+            # are converted as they are gathered, never a copy of all of X.
+            accepted = [dtype, *(d for d in (np.float64, np.float32) if d != dtype)]
         with _naming_errors(lambda: "X" if _bad_X(X, dtype) else "y"):
             X, y = validate_data(
                 self,
@@ -212,12 +228,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 y,
                 accept_sparse="csr",
                 multi_output=True,
-                dtype=dtype,
+                dtype=accepted,
                 reset=not continuing,
             )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning
-        dtype = X.dtype
+        dtype = X.dtype if isinstance(dtype, list) else np.dtype(dtype)
+        if X.dtype != dtype:
+            _check_range(X, dtype)
         if sample_weight is not None:
             with _naming_errors(lambda: "sample_weight"):
                 sample_weight = _check_sample_weight(

@@ -6,6 +6,7 @@ contract) on small data sets and small networks, so the module runs in seconds.
 
 import copy
 import pickle
+import tracemalloc
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -752,6 +753,32 @@ def test_compute_dtype(iris_raw, X_dtype, dtype, expected, solver):
     assert clf.predict_log_proba(X).dtype == expected
     assert clf.decision_function(X).dtype == expected
     assert np.isfinite(clf.loss_curve_).all()
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_float32_training_on_float64_X_converts_minibatches_not_X(shuffle):
+    # Converting each minibatch as it is gathered rounds exactly as converting
+    # all of X first, so the two fits agree bit for bit; but no float32 copy of
+    # X is ever made.
+    X, y = make_classification(n_samples=4000, n_features=100, random_state=0)
+    params = dict(dtype="float32", shuffle=shuffle, max_iter=2, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = make_clf(**params).fit(X.astype(np.float32), y)
+        tracemalloc.start()
+        clf = make_clf(**params).fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    for a, b in zip(reference.coefs_, clf.coefs_, strict=True):
+        assert_array_equal(a, b)
+    assert peak < X.nbytes / 4  # a float32 copy of X alone is X.nbytes / 2
+
+
+def test_float64_values_beyond_float32_range_raise_naming_X():
+    X, y = make_classification(n_samples=50, random_state=0)
+    X[3, 2] = 1e39
+    with pytest.raises(ValueError, match="X: values beyond the range of float32"):
+        make_clf(dtype="float32").fit(X, y)
 
 
 # ---------------------------------------------------------------- architecture

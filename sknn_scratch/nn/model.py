@@ -315,6 +315,9 @@ class Model:
         if shuffle:
             order = (as_generator(None) if rng is None else rng).permutation(n_samples)
         gather = not sp.issparse(X) and order is not None
+        # X of another dtype than the parameters (float64 data, float32 model) is
+        # converted one minibatch at a time into a reused buffer.
+        convert = not sp.issparse(X) and X.dtype != self.dtype
         total_weight = total_loss = total_accuracy = 0.0
         tuner = active_tuner()  # times the steps to pick the BLAS thread count
         if tuner is not None:
@@ -324,8 +327,8 @@ class Model:
             batch_weight = size if weights is None else float(weights.sum())
             if batch_weight <= 0:
                 continue  # nothing to learn from this batch
+            shape = (size, X.shape[1])
             if gather:
-                shape = (size, X.shape[1])
                 # The rows are a slice of a permutation, always in range: mode
                 # "clip" skips the bounds check for which take() would first copy
                 # into a temporary and then into ``out`` (ten times slower).
@@ -333,11 +336,15 @@ class Model:
                     X,
                     rows,
                     axis=0,
-                    out=self._workspace.get("X", shape, X.dtype),
+                    out=self._workspace.get("X_rows", shape, X.dtype),
                     mode="clip",
                 )
             else:
                 X_batch = X[rows]
+            if convert:
+                converted = self._workspace.get("X", shape, self.dtype)
+                np.copyto(converted, X_batch, casting="unsafe")
+                X_batch = converted
             y_batch = y[rows]
             loss, output = self.train_step(X_batch, y_batch, weights)
             accuracy = self.loss.accuracy(output, y_batch)
