@@ -14,6 +14,9 @@ Contenders (``--contenders`` picks some; keys in brackets):
 * [sklearn-f64] scikit-learn's ``MLPClassifier`` fed float64 -- the baseline;
 * [sklearn-f32] scikit-learn's ``MLPClassifier`` fed float32;
 * [scratch-f32] ``ScratchMLPClassifier`` fed float32 (``dtype=None``: float32);
+* [scratch-f32-unseeded] the same with ``random_state=None``: with no
+  reproducibility promised, its BLAS thread count is tuned by timing even
+  though float32 results depend on it (see ``sknn_scratch/nn/_blas.py``);
 * [scratch-f64] ``ScratchMLPClassifier`` fed float64 (``dtype=None``: float64);
 * [scratch-f64-as-f32] ``ScratchMLPClassifier(dtype="float32")`` fed float64;
 * [torch] PyTorch on the CPU when it imports: the same network and the same
@@ -119,6 +122,7 @@ class Contender:
     input_dtype: str  # dtype of the X handed to fit and predict_proba
     compute_dtype: str
     dtype_param: str | None = None  # ScratchMLPClassifier's ``dtype``
+    seeded: bool = True  # False: random_state=None (BLAS threads tuned by timing)
 
 
 CONTENDERS = (
@@ -129,6 +133,14 @@ CONTENDERS = (
         "sklearn-f32", "scikit-learn, float32 X", "sklearn", "float32", "float32"
     ),
     Contender("scratch-f32", "ours, float32 X", "scratch", "float32", "float32"),
+    Contender(
+        "scratch-f32-unseeded",
+        "ours, float32 X, random_state=None",
+        "scratch",
+        "float32",
+        "float32",
+        seeded=False,
+    ),
     Contender("scratch-f64", "ours, float64 X", "scratch", "float64", "float64"),
     Contender(
         "scratch-f64-as-f32",
@@ -245,7 +257,9 @@ def make_estimator(contender, cfg, seed):
             dtype=contender.dtype_param,
             seed=seed,
         )
-        return theirs if contender.family == "sklearn" else ours
+        if contender.family == "sklearn":
+            return theirs
+        return ours if contender.seeded else ours.set_params(random_state=None)
     return TorchMLP(cfg, seed)
 
 
@@ -452,20 +466,41 @@ def _fmt(value, spec, missing="-"):
     return missing if value is None else format(value, spec)
 
 
+TABLE_HEADERS = [
+    "contender",
+    "s/epoch",
+    "min-max",
+    "acc %",
+    "traced MiB",
+    "RSS MiB",
+    "predict rows/s",
+    "train x skl64",
+    "train x skl32",
+    "predict x skl64",
+]
+
+
 def format_table(rows):
-    headers = [
-        "contender",
-        "s/epoch",
-        "min-max",
-        "acc %",
-        "traced MiB",
-        "RSS MiB",
-        "predict rows/s",
-        "train x skl64",
-        "train x skl32",
-        "predict x skl64",
+    body = table_cells(rows)
+    widths = [
+        max(len(line[i]) for line in [TABLE_HEADERS, *body])
+        for i in range(len(TABLE_HEADERS))
     ]
-    body = [
+
+    def line(cells):
+        first = cells[0].ljust(widths[0])
+        rest = (
+            cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True)
+        )
+        return "  ".join([first, *rest]).rstrip()
+
+    rule = "-" * len(line(TABLE_HEADERS))
+    return "\n".join([line(TABLE_HEADERS), rule, *map(line, body)])
+
+
+def table_cells(rows):
+    """The table's cells as strings, one list per row (console and docs CSV)."""
+    return [
         [
             row["label"],
             f"{row['epoch_s_median']:.3f}",
@@ -480,19 +515,6 @@ def format_table(rows):
         ]
         for row in rows
     ]
-    widths = [
-        max(len(line[i]) for line in [headers, *body]) for i in range(len(headers))
-    ]
-
-    def line(cells):
-        first = cells[0].ljust(widths[0])
-        rest = (
-            cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True)
-        )
-        return "  ".join([first, *rest]).rstrip()
-
-    rule = "-" * len(line(headers))
-    return "\n".join([line(headers), rule, *map(line, body)])
 
 
 def target_lines(rows):
@@ -520,7 +542,17 @@ def target_lines(rows):
             speedup("scratch-f64-as-f32", "sklearn-f64"),
             2.5,
         ),
+        (
+            "epoch: ours f32 X, random_state=None vs scikit-learn f32 X",
+            speedup("scratch-f32-unseeded", "sklearn-f32"),
+            1.5,
+        ),
         ("epoch: ours f32 X vs PyTorch", speedup("scratch-f32", "torch"), 1.0),
+        (
+            "epoch: ours f32 X, random_state=None vs PyTorch",
+            speedup("scratch-f32-unseeded", "torch"),
+            1.0,
+        ),
     ]
     for key in ("scratch-f64", "scratch-f64-as-f32"):
         if key in by and BASELINE in by:
@@ -582,6 +614,11 @@ def write_outputs(stem, meta, rows, raw):
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    # the table as printed, for the docs' csv-table
+    with open(stem.with_suffix(".table.csv"), "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(TABLE_HEADERS)
+        writer.writerows(table_cells(rows))
     return json_path, csv_path
 
 
