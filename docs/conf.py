@@ -52,10 +52,62 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
 # -- MathJax -----------------------------------------------------------------
-# Sphinx's default ``mathjax_path`` is a CDN URL.  It is only written into the
-# HTML as a <script src=...>; nothing is fetched while *building*, so the build
-# stays offline.  Viewing the math needs the CDN (or a local MathJax copy set
-# here as ``mathjax_path = "mathjax/tex-chtml.js"`` with the files in _static).
+# Sphinx's default ``mathjax_path`` is a CDN URL, so offline the math would show
+# as raw TeX.  The site serves its own copy instead: MathJax 3's browser files
+# from the ``django-static-mathjax`` wheel on PyPI (a plain copy of MathJax's
+# release files, no dependencies; the ``docs`` and ``test`` extras install it).
+# Only what the ``tex-chtml`` bundle loads, or may load on demand, is copied
+# into ``_static/mathjax/`` after the HTML build: ~7 MB of the wheel's 35 MB.
+MATHJAX_FILES = [
+    "tex-chtml.js",  # TeX input + HTML-CSS output + menu, one file
+    "output/chtml",  # its web fonts
+    "input",  # TeX extensions the bundle autoloads (e.g. \boldsymbol)
+    "ui",  # the right-click menu
+    "a11y",  # accessibility options of the menu ...
+    "sre",  # ... and the speech-rule engine they load
+    "adaptors",
+]
+mathjax_path = "mathjax/tex-chtml.js"  # relative to _static/
+
+
+def _mathjax_source():
+    """The ``es5`` folder of MathJax's files inside the django-static-mathjax wheel."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mathjax")
+    source = None
+    if spec is not None and spec.submodule_search_locations:
+        package = Path(next(iter(spec.submodule_search_locations)))
+        source = package / "static" / "mathjax" / "es5"
+    if source is None or not (source / "tex-chtml.js").is_file():
+        raise RuntimeError(
+            "MathJax's files are missing: pip install django-static-mathjax "
+            "(part of the 'docs' extra)"
+        )
+    return source
+
+
+def _copy_mathjax(app, exception):
+    """Put MathJax's files under _static/mathjax/ of an HTML build."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import shutil
+
+    source = _mathjax_source()
+    target = Path(app.outdir) / "_static" / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in MATHJAX_FILES:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(source / name, target / name)
+    shutil.copyfile(source.parent / "LICENSE", target / "LICENSE")
+
+
+def setup(app):
+    _mathjax_source()  # fail at start-up, not after the whole build
+    app.connect("build-finished", _copy_mathjax)
+
 
 # -- sphinx-gallery ----------------------------------------------------------
 sphinx_gallery_conf = {
@@ -84,6 +136,26 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
+    # Every top-level page in the header bar, none hidden under "More"; the
+    # search is an icon (Ctrl+K) so that the bar fits in one line at 1280 px.
+    "header_links_before_dropdown": 8,
+    "navbar_persistent": ["search-button"],
+}
+# Pages without sub-pages get no left sidebar: it would only show an empty
+# "Section Navigation", and the width is better spent on equations and code.
+html_sidebars = {
+    page: []
+    for page in [
+        "index",
+        "install",
+        "quickstart",
+        "user_guide",
+        "benchmarks",
+        "scaling",
+        "changelog",
+    ]
 }
 html_static_path = []
 html_show_sourcelink = False
+# "fit()" rather than "ScratchMLPClassifier.fit()" in the page's table of contents
+toc_object_entries_show_parents = "hide"

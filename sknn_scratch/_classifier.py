@@ -216,14 +216,18 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data of this call.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
         classes : array-like of shape (n_classes,), default=None
             All the labels that will ever appear; required on the first call.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the loss.
 
         Returns
         -------
         self : ScratchMLPClassifier
+            The updated estimator.
         """
         if not hasattr(self, "classes_"):
             if classes is None:
@@ -245,6 +249,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -263,6 +268,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -290,6 +296,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
@@ -304,11 +311,13 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,) for binary targets, else
-            (n_samples, n_outputs)
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One column per output unit; 1-D for binary targets (one logistic
+            output), like scikit-learn's classifiers.
         """
         logits = self._forward(X, logits=True)
         if self.out_activation_ == "logistic" and not self._multilabel:

@@ -172,12 +172,16 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data of this call.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples in the loss.
 
         Returns
         -------
         self : ScratchMLPRegressor
+            The updated estimator.
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
@@ -187,6 +191,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
 
         Returns
         -------

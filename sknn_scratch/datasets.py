@@ -89,6 +89,17 @@ class DatasetNotFoundError(FileNotFoundError):
     failed (no network, timeout, an interrupted or altered download).  The
     message names the folder and the files to put there.  It subclasses
     :class:`FileNotFoundError`, hence :class:`OSError`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sknn_scratch.datasets import DatasetNotFoundError, load_mnist
+    >>> with tempfile.TemporaryDirectory() as empty_folder:
+    ...     try:
+    ...         load_mnist(empty_folder, download=False)
+    ...     except DatasetNotFoundError as error:
+    ...         print(type(error).__name__, isinstance(error, FileNotFoundError))
+    DatasetNotFoundError True
     """
 
 
