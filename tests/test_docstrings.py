@@ -170,12 +170,7 @@ METHOD_CODES = {"PR01", "PR02", "PR07", "RT01", "GL08"}
 # Gaps in sknn_scratch/nn/ (not this test's to fix), listed so that the test
 # holds everything else to the rule now.  Each entry must still be a gap:
 # fix the docstring, then delete its line here.
-KNOWN_GAPS = {
-    "sknn_scratch.nn.DivergenceError": {"EX01"},
-    "sknn_scratch.nn.Layer": {"EX01"},
-    "sknn_scratch.nn.Loss": {"EX01"},
-    "sknn_scratch.nn.Optimizer": {"PR01", "EX01"},
-}
+KNOWN_GAPS = {}
 
 
 def public_objects():

@@ -52,6 +52,21 @@ class Layer:
     dinputs : ndarray of shape (n_samples, n_inputs) or None
         Gradient of the loss with respect to the layer's inputs, set by
         ``backward``.
+
+    Examples
+    --------
+    A layer that doubles its inputs:
+
+    >>> import numpy as np
+    >>> from sknn_scratch.nn import Layer
+    >>> class Double(Layer):
+    ...     def forward(self, inputs, training=False):
+    ...         return 2 * inputs
+    ...     def backward(self, dvalues):
+    ...         self.dinputs = 2 * dvalues
+    ...         return self.dinputs
+    >>> Double().forward(np.array([[1.0, -3.0]])).tolist()
+    [[2.0, -6.0]]
     """
 
     trainable = False

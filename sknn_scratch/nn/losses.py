@@ -37,7 +37,22 @@ def _check_finite(name, array):
 
 
 class Loss:
-    """Base class: weighted mean of per-sample losses, and its gradients."""
+    """Base class: weighted mean of per-sample losses, and its gradients.
+
+    Subclasses implement ``check_targets``, ``forward`` (per-sample losses),
+    ``backward``, ``fused_backward`` and ``accuracy``; :meth:`calculate` turns
+    the per-sample losses into the (weighted) mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_scratch.nn import Loss
+    >>> class AbsoluteError(Loss):
+    ...     def forward(self, y_pred, y_true):
+    ...         return np.abs(y_pred - y_true).sum(axis=1)
+    >>> AbsoluteError().calculate(np.array([[1.0], [4.0]]), np.array([[0.0], [0.0]]))
+    2.5
+    """
 
     #: the output activation whose Jacobian ``fused_backward`` absorbs
     fused_activation = None

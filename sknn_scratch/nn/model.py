@@ -16,7 +16,25 @@ from .optimizers import SGD, Optimizer
 
 
 class DivergenceError(ValueError):
-    """Training produced a non-finite loss or non-finite parameters."""
+    """Training produced a non-finite loss or non-finite parameters.
+
+    A subclass of ValueError, raised by :meth:`Model.train_step` and
+    :meth:`Model.check_divergence`; its message names the learning rate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_scratch.nn import SGD, DivergenceError, HiddenLayer, Model
+    >>> model = Model()
+    >>> model.add(HiddenLayer(1, 1, random_state=0))
+    >>> model.wrap(optimizer=SGD(learning_rate=1e3))
+    >>> X = np.array([[1e3], [2e3]])
+    >>> try:
+    ...     model.train(X, X * 1e3, epochs=20, print_every=0)
+    ... except DivergenceError as exc:
+    ...     print(str(exc)[:17])
+    training diverged
+    """
 
 
 def _default_loss(output_layer):

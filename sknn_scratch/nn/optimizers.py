@@ -27,10 +27,34 @@ def _check_number(name, value, low, high=None, *, low_open=False, high_open=True
 class Optimizer:
     """Base class: learning-rate decay and the step counter.
 
+    Subclasses implement ``_update(params, grads, learning_rate)``.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Initial step size, > 0.
+    decay : float
+        Step-size decay, >= 0: the step size of update ``t`` is
+        ``learning_rate / (1 + decay * t)``.
+
     Attributes
     ----------
     iterations : int
         Number of updates applied so far (``t`` in the formulas).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_scratch.nn import Optimizer
+    >>> class PlainDescent(Optimizer):
+    ...     def _update(self, params, grads, learning_rate):
+    ...         for param, grad in zip(params, grads):
+    ...             param -= learning_rate * grad
+    >>> w = np.array([1.0])
+    >>> opt = PlainDescent(learning_rate=0.5, decay=1.0)
+    >>> opt.step([w], [np.array([1.0])]); opt.step([w], [np.array([1.0])])
+    >>> w.tolist(), opt.current_learning_rate  # 1 - 0.5 - 0.25; 0.5 / (1 + 2)
+    ([0.25], 0.16666666666666666)
     """
 
     # Scratch arrays reused between steps; never pickled.
