@@ -168,8 +168,8 @@ def test_a_seeded_float64_fit_is_bit_identical_whatever_the_threads(monkeypatch)
     tuners = []
     original = ThreadTuner.__init__
 
-    def switching(self, counts, segment_seconds=0.1, apply=None):
-        original(self, counts, 0.0, apply)  # every step ends a segment
+    def switching(self, counts, segment_seconds=0.1, **kwargs):
+        original(self, counts, 0.0, **kwargs)  # every step ends a segment
         tuners.append(self)
 
     monkeypatch.setattr(ThreadTuner, "__init__", switching)

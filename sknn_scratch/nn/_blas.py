@@ -8,10 +8,11 @@ three times slower than on one thread (``benchmarks/bench_mnist.py
 --contend``).  No fixed thread count is right for both, so training times itself:
 
 * :class:`ThreadTuner` times the loop in segments of 0.1 s, tries one thread
-  and then the BLAS's own maximum, keeps the faster and re-tries the other now
-  and then (after 8, 32, then every 128 segments, and at once when the choice
-  slows down two-fold) -- so it follows the machine as other processes come and
-  go, at a small cost when the load is steady.
+  and the BLAS's own maximum (the latter first when the products are large),
+  keeps the faster and re-tries the other now and then (after 8, 32, then
+  every 128 segments, and at once when the choice slows down by 30 %) -- so it
+  follows the machine as other processes come and go, at a small cost when the
+  load is steady.
 * The thread count must not change the results: ``random_state`` promises
   bit-identical models.  OpenBLAS splits float64 products the same way
   whatever its thread count, but its float32 kernels sum in a different order
@@ -124,6 +125,8 @@ class ThreadTuner:
     apply : callable, default=None
         ``apply(count)`` sets the BLAS thread count and returns whether it did;
         None sets it unless another training run shares the process.
+    start : int, default=None
+        The count of the first segments (the caller sets it); None: the first.
 
     Attributes
     ----------
@@ -140,15 +143,15 @@ class ThreadTuner:
     #: switch only to a count at least this much faster (per row)
     MARGIN = 0.95
     #: re-try at once when the choice becomes this much slower than its median
-    SLOWDOWN = 2.0
+    SLOWDOWN = 1.3
 
-    def __init__(self, counts, segment_seconds=0.1, apply=None):
+    def __init__(self, counts, segment_seconds=0.1, apply=None, start=None):
         self.counts = tuple(counts)
         self.segment_seconds = segment_seconds
         self._apply = _apply_alone if apply is None else apply
         self.measured = {count: [] for count in self.counts}
         self.wait = dict.fromkeys(self.counts, self.FIRST_WAIT)
-        self.choice = self.current = self.counts[0]
+        self.choice = self.current = self.counts[0] if start is None else start
         self.history = []
         self._segments_on_choice = 0
         self._fresh = True  # the current count's first segment since a switch
@@ -267,13 +270,13 @@ def training_threads(batch_size, layer_sizes, dtype=np.float64, tune=None):
             if tune is None:
                 with _lock:
                     tune = thread_invariant(np.dtype(dtype), shapes, n_threads)
+            # large products: all threads, the better guess on an idle machine
+            big = 2 * max(m * k * n for m, k, n in shapes) >= SMALL_GEMM_FLOPS
+            start = n_threads if big else 1
             if tune:
-                tuner = ThreadTuner((1, n_threads))
-                with _lock:
-                    _set_threads(tuner.current)
-            elif 2 * max(m * k * n for m, k, n in shapes) >= SMALL_GEMM_FLOPS:
-                with _lock:
-                    _set_threads(n_threads)
+                tuner = ThreadTuner((1, n_threads), start=start)
+            with _lock:
+                _set_threads(start)
         _local.tuner = tuner
         yield tuner
     finally:
