@@ -249,21 +249,23 @@ class Adam(Optimizer):
         t = self.iterations + 1
         correction_1 = 1.0 - self.beta_1**t
         sqrt_correction_2 = np.sqrt(1.0 - self.beta_2**t)
+        # eta_t m_hat / (sqrt(v_hat) + eps) with the corrections moved out of the
+        # loop over elements: = (eta_t sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2))
+        scale = learning_rate * sqrt_correction_2 / correction_1
+        epsilon = self.epsilon * sqrt_correction_2
         for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
             m, v, step = self.first_moments[i], self.second_moments[i], self._scratch[i]
             m *= self.beta_1
             np.multiply(grad, 1.0 - self.beta_1, out=step)
             m += step
             v *= self.beta_2
-            np.multiply(grad, grad, out=step)
-            step *= 1.0 - self.beta_2
+            step *= grad  # (1 - beta_1) g^2
+            step *= (1.0 - self.beta_2) / (1.0 - self.beta_1)
             v += step
-            # step = eta_t * m_hat / (sqrt(v_hat) + eps)
             np.sqrt(v, out=step)
-            step /= sqrt_correction_2
-            step += self.epsilon
+            step += epsilon
             np.divide(m, step, out=step)
-            step *= learning_rate / correction_1
+            step *= scale
             param -= step
 
     def __repr__(self):
