@@ -77,8 +77,6 @@ class Optimizer:
 
     def step(self, params, grads):
         """Apply one update to every array of ``params`` (in place)."""
-        if self._scratch is None:
-            self._scratch = [np.empty_like(p) for p in params]
         self._init_state(params)
         self._update(params, grads, self.current_learning_rate)
         self.iterations += 1
@@ -164,21 +162,31 @@ class SGD(Optimizer):
             self.velocities = [np.zeros_like(p) for p in params]
 
     def _update(self, params, grads, learning_rate):
+        ratio = self.momentum / learning_rate
+        if self.velocities is not None and not self.nesterov and ratio < np.inf:
+            # Classical momentum needs no scratch array (a parameter-sized
+            # buffer less): v = eta_t * ((mu / eta_t) * v + g), then W -= v.
+            for param, grad, velocity in zip(
+                params, grads, self.velocities, strict=True
+            ):
+                velocity *= ratio
+                velocity += grad
+                velocity *= learning_rate
+                param -= velocity
+            return
+        if self._scratch is None:
+            self._scratch = [np.empty_like(p) for p in params]
         for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
             step = self._scratch[i]
             np.multiply(grad, learning_rate, out=step)  # eta_t * g
+            param -= step
             if self.velocities is None:
-                param -= step
                 continue
             velocity = self.velocities[i]
             velocity *= self.momentum
             velocity += step  # v = mu * v + eta_t * g
-            if self.nesterov:
-                param -= step
-                np.multiply(velocity, self.momentum, out=step)
-            else:
-                step = velocity
-            param -= step
+            np.multiply(velocity, self.momentum, out=step)
+            param -= step  # Nesterov: W -= mu * v + eta_t * g
 
     def __repr__(self):
         return (
@@ -244,6 +252,8 @@ class Adam(Optimizer):
         if self.first_moments is None:
             self.first_moments = [np.zeros_like(p) for p in params]
             self.second_moments = [np.zeros_like(p) for p in params]
+        if self._scratch is None:
+            self._scratch = [np.empty_like(p) for p in params]
 
     def _update(self, params, grads, learning_rate):
         t = self.iterations + 1
