@@ -614,12 +614,18 @@ def write_outputs(stem, meta, rows, raw):
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    # the table as printed, for the docs' csv-table
-    with open(stem.with_suffix(".table.csv"), "w", newline="") as f:
+    write_table_csv(stem.with_suffix(".table.csv"), rows)
+    return json_path, csv_path
+
+
+def write_table_csv(path, rows):
+    """The table as printed, for the docs' csv-table ("n/a": a lone "-" would
+    read as a bullet list in reStructuredText)."""
+    with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(TABLE_HEADERS)
-        writer.writerows(table_cells(rows))
-    return json_path, csv_path
+        for cells in table_cells(rows):
+            writer.writerow(["n/a" if cell == "-" else cell for cell in cells])
 
 
 # ------------------------------------------------------------------------ main

@@ -32,7 +32,22 @@ extensions = [
     "numpydoc",
     "sphinx.ext.mathjax",
     "sphinx_gallery.gen_gallery",
+    "matplotlib.sphinxext.plot_directive",
 ]
+
+# -- Benchmarks page: figures drawn at build time from the committed results ----
+# docs/benchmark_results/*.json are the measurements (benchmarks/bench_mnist.py
+# --output); benchmarks/plot_results.py draws them.
+plot_pre_code = (
+    "import sys\n"
+    f"sys.path.insert(0, {str(HERE.parent / 'benchmarks')!r})\n"
+    "from plot_results import plot_results\n"
+    f"RESULTS = {str(HERE / 'benchmark_results')!r}\n"
+)
+plot_include_source = False
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 110)]
 
 # No intersphinx: the build must not fetch anything from the web.
 intersphinx_mapping = {}
