@@ -418,12 +418,7 @@ class Model:
     # ----------------------------------------------------------------- seed API
     def _check_X(self, X, convert=True):
         """Validate ``X`` and (with ``convert``) convert it to the model's dtype."""
-        if sp.issparse(X):
-            X = sp.csr_matrix(X)
-            data = X.data
-        else:
-            X = np.asarray(X)
-            data = X
+        X = sp.csr_matrix(X) if sp.issparse(X) else np.asarray(X)
         if X.ndim != 2:
             raise ValueError(
                 f"X must be 2-D (n_samples, n_features), got shape {X.shape}"
@@ -436,8 +431,7 @@ class Model:
             raise ValueError(
                 f"X has {X.shape[1]} features, but the network expects {self.n_inputs}"
             )
-        if not np.isfinite(data).all():
-            raise ValueError("X contains NaN or infinity")
+        _check_finite(X)
         return X.astype(self.dtype, copy=False) if convert else X
 
     def _set_dtype(self, X):
