@@ -58,7 +58,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
     -----
     The targets are standardized inside the estimator (per target, with the
     weighted mean and standard deviation of the first fit) and predictions are
-    mapped back, so the default step size works whatever the scale of ``y``.
+    mapped back, as ``TransformedTargetRegressor(transformer=StandardScaler())``
+    would do: the default step size works whatever the scale of ``y``, and the
+    fit does not depend on the units ``y`` is given in.
     Per minibatch the loss is ``0.5 * mean((y - y_pred) ** 2)`` on the
     standardized targets (weighted by ``sample_weight``) plus
     ``l1 * sum|W| + l2 * sum W**2``.  The per-epoch scores (``accuracy_curve_``,
