@@ -45,7 +45,11 @@ def _sgd_reference(params, grads, learning_rate, decay, momentum, nesterov):
 
 
 def _adam_reference(params, grads, learning_rate, beta_1, beta_2, epsilon, decay):
-    """Weights after each step of Adam with bias correction (t = 1, 2, ...)."""
+    """Weights after each step of Adam with bias correction (t = 1, 2, ...).
+
+    The corrections are folded into the step size and epsilon is added to
+    sqrt(v), as in scikit-learn's AdamOptimizer.
+    """
     params = [p.copy() for p in params]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
@@ -55,9 +59,8 @@ def _adam_reference(params, grads, learning_rate, beta_1, beta_2, epsilon, decay
         for i, grad in enumerate(step_grads):
             m[i] = beta_1 * m[i] + (1 - beta_1) * grad
             v[i] = beta_2 * v[i] + (1 - beta_2) * grad**2
-            m_hat = m[i] / (1 - beta_1**t)
-            v_hat = v[i] / (1 - beta_2**t)
-            params[i] = params[i] - eta * m_hat / (np.sqrt(v_hat) + epsilon)
+            eta_t = eta * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+            params[i] = params[i] - eta_t * m[i] / (np.sqrt(v[i]) + epsilon)
         copies = [[a.copy() for a in arrays] for arrays in (params, m, v)]
         history.append(copies)
     return history
@@ -128,18 +131,20 @@ def test_adam_one_and_two_steps_follow_the_formulas(settings):
         (SGD(learning_rate=0.1, momentum=0.9, nesterov=True), 0.905, 0.7695),
         # eta_0 = 0.1, eta_1 = 0.1 / (1 + 1 * 1) = 0.05
         (SGD(learning_rate=0.1, decay=1.0), 0.95, 0.925),
-        # a constant gradient gives m_hat = g, v_hat = g**2:
-        # each step moves by eta * g / (|g| + eps)
+        # a constant gradient gives m = (1 - beta_1^t) g, v = (1 - beta_2^t) g**2:
+        # each step moves by eta * g / (|g| + eps / sqrt(1 - beta_2^t))
         (
             Adam(learning_rate=0.1),
-            1 - 0.1 * 0.5 / (0.5 + 1e-8),
-            1 - 0.2 * 0.5 / (0.5 + 1e-8),
+            1 - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999)),
+            1 - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999))
+            - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999**2)),
         ),
         # with decay the second step is eta / (1 + decay) = 0.05
         (
             Adam(learning_rate=0.1, decay=1.0),
-            1 - 0.1 * 0.5 / (0.5 + 1e-8),
-            1 - 0.15 * 0.5 / (0.5 + 1e-8),
+            1 - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999)),
+            1 - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999))
+            - 0.05 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999**2)),
         ),
     ],
     ids=["sgd", "momentum", "nesterov", "sgd-decay", "adam", "adam-decay"],

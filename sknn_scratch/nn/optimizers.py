@@ -217,9 +217,15 @@ class Adam(Optimizer):
 
         m &\leftarrow \beta_1 m + (1 - \beta_1) g, \qquad
         v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \\
-        \hat m &= \frac{m}{1 - \beta_1^t}, \qquad
-        \hat v = \frac{v}{1 - \beta_2^t}, \qquad
-        W \leftarrow W - \eta_t \frac{\hat m}{\sqrt{\hat v} + \epsilon}.
+        W &\leftarrow W - \eta_t \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+            \frac{m}{\sqrt{v} + \epsilon}.
+
+    The bias corrections of :math:`m` and :math:`v` are folded into the step
+    size, the "more efficient" form of Kingma & Ba's section 2, in which
+    :math:`\epsilon` is added to :math:`\sqrt{v}` rather than to the corrected
+    :math:`\sqrt{\hat v}`.  scikit-learn's MLP and Keras compute Adam this way;
+    the two forms differ only where :math:`\sqrt{v}` is as small as
+    :math:`\epsilon`.
 
     References
     ----------
@@ -259,10 +265,7 @@ class Adam(Optimizer):
         t = self.iterations + 1
         correction_1 = 1.0 - self.beta_1**t
         sqrt_correction_2 = np.sqrt(1.0 - self.beta_2**t)
-        # eta_t m_hat / (sqrt(v_hat) + eps) with the corrections moved out of the
-        # loop over elements: = (eta_t sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2))
         scale = learning_rate * sqrt_correction_2 / correction_1
-        epsilon = self.epsilon * sqrt_correction_2
         for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
             m, v, step = self.first_moments[i], self.second_moments[i], self._scratch[i]
             m *= self.beta_1
@@ -273,7 +276,7 @@ class Adam(Optimizer):
             step *= (1.0 - self.beta_2) / (1.0 - self.beta_1)
             v += step
             np.sqrt(v, out=step)
-            step += epsilon
+            step += self.epsilon
             np.divide(m, step, out=step)
             step *= scale
             param -= step
