@@ -61,9 +61,11 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
     mapped back, as ``TransformedTargetRegressor(transformer=StandardScaler())``
     would do: the default step size works whatever the scale of ``y``, and the
     fit does not depend on the units ``y`` is given in.
-    Per minibatch the loss is ``0.5 * mean((y - y_pred) ** 2)`` on the
-    standardized targets (weighted by ``sample_weight``) plus
-    ``l1 * sum|W| + l2 * sum W**2``.  The per-epoch scores (``accuracy_curve_``,
+    Per minibatch the loss is half the squared error, summed over the targets
+    and averaged over the rows (weighted by ``sample_weight``), on the
+    standardized targets, plus ``l1 * sum|W| + l2 * sum W**2``: the objective
+    whose gradient scikit-learn's MLPRegressor follows (its ``loss_curve_``
+    divides by the number of targets as well, scikit-learn issue #8349).  The per-epoch scores (``accuracy_curve_``,
     ``validation_scores_``) are R².  Saved models (pickle, joblib) execute code
     when loaded: load only files you trust, or use ``skops.io``.
 

@@ -295,7 +295,12 @@ class BinaryCrossEntropy(Loss):
 
 
 class MeanSquaredError(Loss):
-    r"""Half the mean squared error over outputs, as scikit-learn's MLPRegressor.
+    r"""Half the squared error, summed over outputs and averaged over samples.
+
+    The objective scikit-learn's MLPRegressor descends: its gradient is
+    :math:`(P - Y) / N` for any number of outputs.  (Its reported
+    ``loss_curve_`` also divides by the number of outputs, a known mismatch with
+    that gradient, scikit-learn issue #8349; here loss and gradient agree.)
 
     Notes
     -----
@@ -303,9 +308,8 @@ class MeanSquaredError(Loss):
 
     .. math::
 
-        \ell_i = \frac{1}{2K}\sum_k (P_{ik} - Y_{ik})^2, \qquad
-        \frac{\partial L}{\partial P_i} = \frac{w_i}{\sum_j w_j}
-            \frac{P_i - Y_i}{K}.
+        \ell_i = \frac{1}{2}\sum_k (P_{ik} - Y_{ik})^2, \qquad
+        \frac{\partial L}{\partial P_i} = \frac{w_i}{\sum_j w_j} (P_i - Y_i).
 
     Its activation is the identity, so the fused gradient is the same.
 
@@ -324,14 +328,14 @@ class MeanSquaredError(Loss):
 
     def forward(self, y_pred, y_true):
         y_true = self._as_2d(y_true, y_pred)
-        return 0.5 * np.mean((y_pred - y_true) ** 2, axis=1)
+        return 0.5 * np.sum((y_pred - y_true) ** 2, axis=1)
 
     def backward(self, y_pred, y_true, sample_weight=None):
         y_true = self._as_2d(y_true, y_pred)
         scale = _weight_scale(sample_weight, len(y_pred), y_pred.dtype)
         dinputs = self._gradient_buffer(y_pred)
         np.subtract(y_pred, y_true, out=dinputs)
-        dinputs *= scale / y_pred.shape[1]
+        dinputs *= scale
         self.dinputs = dinputs
         return dinputs
 
