@@ -1,0 +1,213 @@
+"""Same start, same batches, same steps: our estimators follow scikit-learn's MLP.
+
+scikit-learn's MLPClassifier and MLPRegressor implement the same mathematics
+(forward pass, fused output gradient, L2 penalty, SGD with classical momentum,
+Adam).  Started from the same weights, fed the same minibatches in the same
+order (``shuffle=False``) with the same hyperparameters, both estimators must
+end a few epochs later at the same weights, up to floating-point rounding.
+This checks the algorithms against each other directly, without the
+seed-to-seed noise that limits the accuracy comparisons in ``benchmarks/``.
+
+The regressor standardizes its targets internally (see the user guide), so
+scikit-learn is given the targets standardized the same way.
+"""
+
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import (
+    make_classification,
+    make_multilabel_classification,
+    make_regression,
+)
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import StandardScaler
+
+from sknn_scratch import ScratchMLPClassifier, ScratchMLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+N_SAMPLES, BATCH, EPOCHS, ALPHA = 256, 32, 5, 1e-3  # every minibatch is full
+HIDDEN = (16, 8)
+
+
+def settings(solver, n_samples=N_SAMPLES, nesterov=False, alpha=ALPHA):
+    """Matching (ours, scikit-learn's) constructor arguments for ``solver``."""
+    learning_rate = 0.05 if solver == "sgd" else 0.01
+    batch = n_samples if solver == "lbfgs" else BATCH  # lbfgs: the full batch
+    common = {
+        "hidden_layer_sizes": HIDDEN,
+        "activation": "relu",
+        "solver": solver,
+        "batch_size": BATCH,
+        "momentum": 0.9,
+        "beta_1": 0.9,
+        "beta_2": 0.999,
+        "epsilon": 1e-8,
+        "shuffle": False,
+        "tol": 0.0,
+        "n_iter_no_change": np.inf,
+        "warm_start": True,
+        "random_state": 0,
+    }
+    ours = {
+        **common,
+        "learning_rate": learning_rate,
+        "nesterov": nesterov,
+        # scikit-learn adds alpha * W / batch to the gradient: l2 * sum(W²)
+        # with l2 = alpha / (2 * batch) has that gradient.
+        "l2": alpha / (2 * batch),
+        "dtype": "float64",
+    }
+    theirs = {
+        **common,
+        "learning_rate": "constant",
+        "learning_rate_init": learning_rate,
+        "nesterovs_momentum": nesterov,
+        "alpha": alpha,
+    }
+    return ours, theirs
+
+
+def glorot_weights(sizes, seed=42):
+    """Initial weights and biases, uniform within +-sqrt(6 / (fan_in + fan_out))."""
+    rng = np.random.default_rng(seed)
+    coefs, intercepts = [], []
+    for n_in, n_out in pairwise(sizes):
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        coefs.append(rng.uniform(-limit, limit, (n_in, n_out)))
+        intercepts.append(rng.uniform(-limit, limit, n_out))
+    return coefs, intercepts
+
+
+def train_from(estimator, start, X, y):
+    """Set up ``estimator`` with one epoch, reset it to ``start``, train EPOCHS.
+
+    Both libraries build their fitted attributes on the first fit and, with
+    ``warm_start=True``, the next ``fit`` continues from the current weights
+    with a fresh optimizer (zero velocity or moments).
+    """
+    estimator.set_params(max_iter=1).fit(X, y)
+    for current, initial in zip(
+        estimator.coefs_ + estimator.intercepts_,
+        start[0] + start[1],
+        strict=True,
+    ):
+        assert current.shape == initial.shape
+        current[...] = initial  # in place: the arrays are the network's own
+    estimator.set_params(max_iter=EPOCHS).fit(X, y)
+    return estimator
+
+
+def assert_same_network(ours, theirs):
+    for W_ours, W_theirs in zip(ours.coefs_, theirs.coefs_, strict=True):
+        assert_allclose(W_ours, W_theirs, rtol=1e-7, atol=1e-9)
+    for b_ours, b_theirs in zip(ours.intercepts_, theirs.intercepts_, strict=True):
+        assert_allclose(b_ours, b_theirs, rtol=1e-7, atol=1e-9)
+
+
+SOLVER_CASES = {
+    "sgd": ("sgd", False),
+    "sgd-nesterov": ("sgd", True),
+    "adam": ("adam", False),
+    "lbfgs": ("lbfgs", False),
+}
+
+
+@pytest.mark.parametrize("case", SOLVER_CASES.values(), ids=SOLVER_CASES.keys())
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_classifier_follows_sklearn(case, task):
+    solver, nesterov = case
+    if task == "multilabel":
+        X, y = make_multilabel_classification(
+            n_samples=N_SAMPLES, n_features=6, n_classes=3, random_state=0
+        )
+    else:
+        X, y = make_classification(
+            n_samples=N_SAMPLES,
+            n_features=6,
+            n_informative=4,
+            n_classes=2 if task == "binary" else 3,
+            random_state=0,
+        )
+    X = StandardScaler().fit_transform(X)
+    n_outputs = 1 if task == "binary" else 3
+    start = glorot_weights([X.shape[1], *HIDDEN, n_outputs])
+    ours_params, theirs_params = settings(solver, nesterov=nesterov)
+    ours = train_from(ScratchMLPClassifier(**ours_params), start, X, y)
+    theirs = train_from(MLPClassifier(**theirs_params), start, X, y)
+    # the runs moved away from the start, and by a lot more than the tolerance
+    assert np.abs(theirs.coefs_[0] - start[0][0]).max() > 1e-2
+    assert_same_network(ours, theirs)
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-9)
+
+
+# scikit-learn's lbfgs line-searches on a loss that does not match its gradient
+# when there are several targets (scikit-learn issue #8349), so with lbfgs only
+# one target can follow the same path.
+REGRESSION_CASES = [
+    pytest.param(case, n_targets, id=f"{name}-{n_targets}")
+    for name, case in SOLVER_CASES.items()
+    for n_targets in (1, 2)
+    if not (name == "lbfgs" and n_targets > 1)
+]
+
+
+@pytest.mark.parametrize("case, n_targets", REGRESSION_CASES)
+def test_regressor_follows_sklearn_on_standardized_targets(case, n_targets):
+    solver, nesterov = case
+    X, y = make_regression(
+        n_samples=N_SAMPLES,
+        n_features=6,
+        n_targets=n_targets,
+        noise=5.0,
+        random_state=0,
+    )
+    X = StandardScaler().fit_transform(X)
+    y = 40.0 * y + 300.0  # raw targets far from mean 0 and std 1
+    standardized = (y - y.mean(axis=0)) / y.std(axis=0)
+    start = glorot_weights([X.shape[1], *HIDDEN, n_targets])
+    ours_params, theirs_params = settings(solver, nesterov=nesterov)
+    ours = train_from(ScratchMLPRegressor(**ours_params), start, X, y)
+    theirs = train_from(MLPRegressor(**theirs_params), start, X, standardized)
+    assert np.abs(theirs.coefs_[0] - start[0][0]).max() > 1e-2
+    assert_same_network(ours, theirs)
+    expected = theirs.predict(X) * y.std(axis=0) + y.mean(axis=0)
+    assert_allclose(ours.predict(X), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("estimators", ["classifier", "regressor"])
+def test_sample_weight_follows_sklearn(solver, estimators):
+    X, y = make_regression(n_samples=N_SAMPLES, n_features=6, noise=5.0, random_state=1)
+    X = StandardScaler().fit_transform(X)
+    weights = np.random.default_rng(0).uniform(0.1, 3.0, N_SAMPLES)
+    # No penalty: with sample weights scikit-learn divides the L2 gradient by the
+    # batch's sum of weights, ours by its size (so that scaling all weights
+    # changes nothing); the data terms are the same weighted means.
+    ours_params, theirs_params = settings(solver, alpha=0.0)
+    if estimators == "classifier":
+        y = (y > np.median(y)).astype(int)
+        ours, theirs, y_theirs = ScratchMLPClassifier, MLPClassifier, y
+    else:
+        ours, theirs = ScratchMLPRegressor, MLPRegressor
+        mean = np.average(y, weights=weights)
+        std = np.sqrt(np.average((y - mean) ** 2, weights=weights))
+        y_theirs = (y - mean) / std  # standardized as ours does, with the weights
+    start = glorot_weights([X.shape[1], *HIDDEN, 1])
+    fitted = []
+    for make, params, target in [
+        (ours, ours_params, y),
+        (theirs, theirs_params, y_theirs),
+    ]:
+        estimator = make(**params)
+        estimator.set_params(max_iter=1).fit(X, target, sample_weight=weights)
+        for current, initial in zip(
+            estimator.coefs_ + estimator.intercepts_, start[0] + start[1], strict=True
+        ):
+            current[...] = initial
+        estimator.set_params(max_iter=EPOCHS).fit(X, target, sample_weight=weights)
+        fitted.append(estimator)
+    assert_same_network(*fitted)
