@@ -65,9 +65,10 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
     and averaged over the rows (weighted by ``sample_weight``), on the
     standardized targets, plus ``l1 * sum|W| + l2 * sum W**2``: the objective
     whose gradient scikit-learn's MLPRegressor follows (its ``loss_curve_``
-    divides by the number of targets as well, scikit-learn issue #8349).  The per-epoch scores (``accuracy_curve_``,
-    ``validation_scores_``) are R².  Saved models (pickle, joblib) execute code
-    when loaded: load only files you trust, or use ``skops.io``.
+    divides by the number of targets as well, scikit-learn issue #8349).  The
+    per-epoch scores (``accuracy_curve_``, ``validation_scores_``) are R².
+    Saved models (pickle, joblib) execute code when loaded: load only files you
+    trust, or use ``skops.io``.
 
     Examples
     --------

@@ -323,35 +323,47 @@ def test_partial_fit_rejects_other_classes_later(binary):
         clf.partial_fit(X, y, classes=[0, 1, 2])
 
 
-@pytest.mark.parametrize("solver", STOCHASTIC_SOLVERS)
-def test_partial_fit_epochs_match_fit_epochs(iris, solver):
-    # Two partial_fit calls visit the rows in the same two shuffled orders as a
-    # two-epoch fit: the random stream continues from one call to the next.
-    X, y = iris
-    fitted = make_clf(solver, shuffle=True, max_iter=2).fit(X, y)
-    streamed = make_clf(solver, shuffle=True)
-    streamed.partial_fit(X, y, classes=[0, 1, 2])
-    streamed.partial_fit(X, y)
-    assert_same_weights(streamed, fitted)
-    assert streamed.loss_curve_ == fitted.loss_curve_
-
-
-def test_partial_fit_draws_a_new_order_every_call(iris, monkeypatch):
-    X, y = iris
+def _spy_on_orders(monkeypatch):
+    """Record the row order of every epoch the estimators run."""
     orders = []
     train_epoch = nn.Model.train_epoch
 
     def spy(self, X, y, **kwargs):
-        # The order train_epoch is about to draw, without advancing the stream.
-        orders.append(copy.deepcopy(kwargs["rng"]).permutation(X.shape[0]))
+        orders.append(kwargs["order"].copy())
         return train_epoch(self, X, y, **kwargs)
 
     monkeypatch.setattr(nn.Model, "train_epoch", spy)
-    clf = make_clf(shuffle=True)
+    return orders
+
+
+def test_fit_shuffles_like_sklearn(iris, monkeypatch):
+    # scikit-learn shuffles the previous epoch's order, with permutations drawn
+    # from one RandomState right after the initial weights.
+    X, y = iris
+    orders = _spy_on_orders(monkeypatch)
+    clf = make_clf(shuffle=True, max_iter=3, random_state=5).fit(X, y)
+    stream = np.random.RandomState(5)
+    for W, b in zip(clf.coefs_, clf.intercepts_, strict=True):
+        stream.uniform(size=W.shape)  # the initial weights and biases
+        stream.uniform(size=b.shape)
+    expected = np.arange(len(y))
+    assert len(orders) == 3
+    for order in orders:
+        expected = expected[stream.permutation(len(y))]
+        assert_array_equal(order, expected)
+
+
+def test_partial_fit_draws_a_new_order_every_call(iris, monkeypatch):
+    # Each call shuffles its own rows; the stream continues from one call to
+    # the next (scikit-learn reseeds it at every call and repeats the order).
+    X, y = iris
+    orders = _spy_on_orders(monkeypatch)
+    clf = make_clf(shuffle=True, random_state=5)
     clf.partial_fit(X, y, classes=[0, 1, 2])
     clf.partial_fit(X, y)
     assert len(orders) == 2
-    assert_array_equal(np.sort(orders[0]), np.arange(len(y)))
+    for order in orders:
+        assert_array_equal(np.sort(order), np.arange(len(y)))
     assert not np.array_equal(orders[0], orders[1])
 
 

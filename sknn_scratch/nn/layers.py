@@ -9,7 +9,13 @@ from ._base import Layer
 from ._random import as_generator
 from .activations import Identity
 
-INITIALISATIONS = ("he", "glorot")
+#: init -> (numerator, whether the fan counts the outputs): uniform within
+#: +-sqrt(numerator / fan)
+INITIALISATIONS = {
+    "he": (6.0, False),
+    "glorot": (6.0, True),
+    "glorot_logistic": (2.0, True),
+}
 
 
 def _check_penalty(name, value):
@@ -49,16 +55,21 @@ class HiddenLayer(Layer):
         L1 penalty strength: adds ``l1 * sum(|W|)`` to the loss.
     l2 : float, default=0.0
         L2 penalty strength: adds ``l2 * sum(W ** 2)`` to the loss.
-    init : {'he', 'glorot'}, default='he'
+    init : {'he', 'glorot', 'glorot_logistic'}, default='he'
         Uniform initialisation of ``W``: He et al. (limit ``sqrt(6 / n_inputs)``)
         suits ReLU, Glorot & Bengio (limit ``sqrt(6 / (n_inputs + n_neurons))``)
-        suits tanh, logistic and identity.
+        suits tanh, logistic and identity; 'glorot_logistic' (limit
+        ``sqrt(2 / (n_inputs + n_neurons))``) is scikit-learn's choice for
+        logistic networks.
     bias_init : {'zeros', 'uniform'}, default='zeros'
         Biases start at zero, or uniform within the same limit as ``W`` (the
         scheme of scikit-learn's MLP).
     random_state : None, int, Generator or RandomState, default=None
         Source of the initial weights; ``None`` uses fresh OS entropy, never
-        NumPy's global random state.
+        NumPy's global random state.  A ``RandomState`` is drawn from directly,
+        ``W`` then ``b``, as scikit-learn's MLP draws them, so a network built
+        layer by layer from one ``RandomState`` starts where scikit-learn's
+        does.
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         dtype of the parameters and of the computation.
 
@@ -119,14 +130,21 @@ class HiddenLayer(Layer):
         n_inputs = _check_size("n_inputs", n_inputs)
         n_neurons = _check_size("n_neurons", n_neurons)
         if init not in INITIALISATIONS:
-            raise ValueError(f"init must be one of {INITIALISATIONS}, got {init!r}")
+            raise ValueError(
+                f"init must be one of {tuple(INITIALISATIONS)}, got {init!r}"
+            )
         if bias_init not in ("zeros", "uniform"):
             raise ValueError(
                 f"bias_init must be 'zeros' or 'uniform', got {bias_init!r}"
             )
-        fan = n_inputs if init == "he" else n_inputs + n_neurons
-        limit = np.sqrt(6.0 / fan)
-        rng = as_generator(random_state)
+        numerator, counts_outputs = INITIALISATIONS[init]
+        fan = n_inputs + n_neurons if counts_outputs else n_inputs
+        limit = np.sqrt(numerator / fan)
+        rng = (
+            random_state
+            if isinstance(random_state, np.random.RandomState)
+            else as_generator(random_state)
+        )
         weights = rng.uniform(-limit, limit, size=(n_inputs, n_neurons))
         biases = (
             rng.uniform(-limit, limit, size=n_neurons)

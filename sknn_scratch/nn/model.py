@@ -298,6 +298,7 @@ class Model:
         sample_weight=None,
         shuffle=True,
         rng=None,
+        order=None,
         on_batch=None,
     ):
         """One pass over ``(X, y)`` in minibatches: the training loop itself.
@@ -317,6 +318,10 @@ class Model:
         shuffle : bool, default=True
         rng : Generator or RandomState, default=None
             Draws the visiting order.
+        order : ndarray of int of shape (n_samples,), default=None
+            Visit the rows in this order instead (``shuffle`` and ``rng`` are
+            then unused): the caller draws it, as the estimators do to follow
+            scikit-learn's sequence of shuffles.
         on_batch : callable, default=None
             Called as ``on_batch(loss, accuracy)`` after every update.
 
@@ -329,8 +334,7 @@ class Model:
         n_samples = X.shape[0]
         batch_size = n_samples if batch_size is None else min(batch_size, n_samples)
         scale_before = self._weight_scale()
-        order = None
-        if shuffle:
+        if order is None and shuffle:
             order = (as_generator(None) if rng is None else rng).permutation(n_samples)
         gather = not sp.issparse(X) and order is not None
         # X of another dtype than the parameters (float64 data, float32 model) is
