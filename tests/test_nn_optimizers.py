@@ -136,14 +136,16 @@ def test_adam_one_and_two_steps_follow_the_formulas(settings):
         (
             Adam(learning_rate=0.1),
             1 - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999)),
-            1 - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999))
+            1
+            - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999))
             - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999**2)),
         ),
         # with decay the second step is eta / (1 + decay) = 0.05
         (
             Adam(learning_rate=0.1, decay=1.0),
             1 - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999)),
-            1 - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999))
+            1
+            - 0.1 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999))
             - 0.05 * 0.5 / (0.5 + 1e-8 / np.sqrt(1 - 0.999**2)),
         ),
     ],
