@@ -102,6 +102,35 @@ def train_from(estimator, start, X, y):
     return estimator
 
 
+def classification_data(task):
+    """Standardized features and labels for 'binary', 'multiclass', 'multilabel'."""
+    if task == "multilabel":
+        X, y = make_multilabel_classification(
+            n_samples=N_SAMPLES, n_features=6, n_classes=3, random_state=0
+        )
+    else:
+        X, y = make_classification(
+            n_samples=N_SAMPLES,
+            n_features=6,
+            n_informative=4,
+            n_classes=2 if task == "binary" else 3,
+            random_state=0,
+        )
+    return StandardScaler().fit_transform(X), y
+
+
+def regression_data(n_targets):
+    """Standardized features; raw targets far from mean 0 and std 1."""
+    X, y = make_regression(
+        n_samples=N_SAMPLES,
+        n_features=6,
+        n_targets=n_targets,
+        noise=5.0,
+        random_state=0,
+    )
+    return StandardScaler().fit_transform(X), 40.0 * y + 300.0
+
+
 def assert_same_network(ours, theirs):
     for W_ours, W_theirs in zip(ours.coefs_, theirs.coefs_, strict=True):
         assert_allclose(W_ours, W_theirs, rtol=1e-7, atol=1e-9)
@@ -121,19 +150,7 @@ SOLVER_CASES = {
 @pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
 def test_classifier_follows_sklearn(case, task):
     solver, nesterov = case
-    if task == "multilabel":
-        X, y = make_multilabel_classification(
-            n_samples=N_SAMPLES, n_features=6, n_classes=3, random_state=0
-        )
-    else:
-        X, y = make_classification(
-            n_samples=N_SAMPLES,
-            n_features=6,
-            n_informative=4,
-            n_classes=2 if task == "binary" else 3,
-            random_state=0,
-        )
-    X = StandardScaler().fit_transform(X)
+    X, y = classification_data(task)
     n_outputs = 1 if task == "binary" else 3
     start = glorot_weights([X.shape[1], *HIDDEN, n_outputs])
     ours_params, theirs_params = settings(solver, nesterov=nesterov)
@@ -159,15 +176,7 @@ REGRESSION_CASES = [
 @pytest.mark.parametrize("case, n_targets", REGRESSION_CASES)
 def test_regressor_follows_sklearn_on_standardized_targets(case, n_targets):
     solver, nesterov = case
-    X, y = make_regression(
-        n_samples=N_SAMPLES,
-        n_features=6,
-        n_targets=n_targets,
-        noise=5.0,
-        random_state=0,
-    )
-    X = StandardScaler().fit_transform(X)
-    y = 40.0 * y + 300.0  # raw targets far from mean 0 and std 1
+    X, y = regression_data(n_targets)
     standardized = (y - y.mean(axis=0)) / y.std(axis=0)
     start = glorot_weights([X.shape[1], *HIDDEN, n_targets])
     ours_params, theirs_params = settings(solver, nesterov=nesterov)
@@ -236,19 +245,7 @@ def same_seed_settings(solver):
 @pytest.mark.parametrize("activation", ["relu", "logistic", "tanh"])
 @pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
 def test_same_random_state_trains_sklearns_classifier(solver, activation, task):
-    if task == "multilabel":
-        X, y = make_multilabel_classification(
-            n_samples=N_SAMPLES, n_features=6, n_classes=3, random_state=0
-        )
-    else:
-        X, y = make_classification(
-            n_samples=N_SAMPLES,
-            n_features=6,
-            n_informative=4,
-            n_classes=2 if task == "binary" else 3,
-            random_state=0,
-        )
-    X = StandardScaler().fit_transform(X)
+    X, y = classification_data(task)
     ours_params, theirs_params = same_seed_settings(solver)
     ours_params["activation"] = theirs_params["activation"] = activation
     ours = ScratchMLPClassifier(**ours_params).fit(X, y)
@@ -263,15 +260,7 @@ def test_same_random_state_trains_sklearns_classifier(solver, activation, task):
     [(s, n) for s in SAME_SEED_CASES for n in (1, 2) if (s, n) != ("lbfgs", 2)],
 )
 def test_same_random_state_trains_sklearns_regressor(solver, n_targets):
-    X, y = make_regression(
-        n_samples=N_SAMPLES,
-        n_features=6,
-        n_targets=n_targets,
-        noise=5.0,
-        random_state=0,
-    )
-    X = StandardScaler().fit_transform(X)
-    y = 40.0 * y + 300.0
+    X, y = regression_data(n_targets)
     ours_params, theirs_params = same_seed_settings(solver)
     ours = ScratchMLPRegressor(**ours_params).fit(X, y)
     # scikit-learn on the targets ours trains on (standardized), and its
