@@ -83,14 +83,14 @@ def glorot_weights(sizes, seed=42):
     return coefs, intercepts
 
 
-def train_from(estimator, start, X, y):
+def train_from(estimator, start, X, y, sample_weight=None):
     """Set up ``estimator`` with one epoch, reset it to ``start``, train EPOCHS.
 
     Both libraries build their fitted attributes on the first fit and, with
     ``warm_start=True``, the next ``fit`` continues from the current weights
     with a fresh optimizer (zero velocity or moments).
     """
-    estimator.set_params(max_iter=1).fit(X, y)
+    estimator.set_params(max_iter=1).fit(X, y, sample_weight=sample_weight)
     for current, initial in zip(
         estimator.coefs_ + estimator.intercepts_,
         start[0] + start[1],
@@ -98,7 +98,7 @@ def train_from(estimator, start, X, y):
     ):
         assert current.shape == initial.shape
         current[...] = initial  # in place: the arrays are the network's own
-    estimator.set_params(max_iter=EPOCHS).fit(X, y)
+    estimator.set_params(max_iter=EPOCHS).fit(X, y, sample_weight=sample_weight)
     return estimator
 
 
@@ -207,20 +207,10 @@ def test_sample_weight_follows_sklearn(solver, estimators):
         std = np.sqrt(np.average((y - mean) ** 2, weights=weights))
         y_theirs = (y - mean) / std  # standardized as ours does, with the weights
     start = glorot_weights([X.shape[1], *HIDDEN, 1])
-    fitted = []
-    for make, params, target in [
-        (ours, ours_params, y),
-        (theirs, theirs_params, y_theirs),
-    ]:
-        estimator = make(**params)
-        estimator.set_params(max_iter=1).fit(X, target, sample_weight=weights)
-        for current, initial in zip(
-            estimator.coefs_ + estimator.intercepts_, start[0] + start[1], strict=True
-        ):
-            current[...] = initial
-        estimator.set_params(max_iter=EPOCHS).fit(X, target, sample_weight=weights)
-        fitted.append(estimator)
-    assert_same_network(*fitted)
+    assert_same_network(
+        train_from(ours(**ours_params), start, X, y, weights),
+        train_from(theirs(**theirs_params), start, X, y_theirs, weights),
+    )
 
 
 # -- the same random_state: the same start and the same minibatches -------------
@@ -234,8 +224,8 @@ def test_sample_weight_follows_sklearn(solver, estimators):
 SAME_SEED_CASES = ["sgd", "adam", "lbfgs"]
 
 
-def same_seed_settings(solver):
-    ours, theirs = settings(solver)
+def same_seed_settings(solver, alpha=ALPHA):
+    ours, theirs = settings(solver, alpha=alpha)
     for params in (ours, theirs):
         params.update(shuffle=True, warm_start=False, max_iter=EPOCHS, random_state=7)
     return ours, theirs
@@ -280,17 +270,9 @@ def test_same_random_state_trains_sklearns_regressor(solver, n_targets):
 @pytest.mark.parametrize("estimators", ["binary", "regressor"])
 def test_same_random_state_early_stopping_matches_sklearn(estimators):
     # No penalty: the hold-out leaves a partial last minibatch (see settings).
-    ours_params, theirs_params = settings("sgd", alpha=0.0)
+    ours_params, theirs_params = same_seed_settings("sgd", alpha=0.0)
     for params in (ours_params, theirs_params):
-        params.update(
-            shuffle=True,
-            warm_start=False,
-            random_state=7,
-            early_stopping=True,
-            max_iter=200,
-            tol=1e-4,
-            n_iter_no_change=5,
-        )
+        params.update(early_stopping=True, max_iter=200, tol=1e-4, n_iter_no_change=5)
     if estimators == "binary":
         X, y = classification_data("binary")
         ours = ScratchMLPClassifier(**ours_params).fit(X, y)

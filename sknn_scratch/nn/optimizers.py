@@ -272,8 +272,8 @@ class Adam(Optimizer):
             np.multiply(grad, 1.0 - self.beta_1, out=step)
             m += step
             v *= self.beta_2
-            step *= grad  # (1 - beta_1) g^2
-            step *= (1.0 - self.beta_2) / (1.0 - self.beta_1)
+            np.multiply(grad, grad, out=step)
+            step *= 1.0 - self.beta_2
             v += step
             np.sqrt(v, out=step)
             step += self.epsilon
