@@ -1134,7 +1134,7 @@ def test_predictions_from_8_threads_agree(Estimator, sparse):
     estimator = Estimator(hidden_layer_sizes=(32, 32), max_iter=3, random_state=0).fit(
         X, y
     )
-    X_big = np.tile(X, (25, 1))  # 10_000 rows: several 4096-row chunks
+    X_big = np.tile(X, (100, 1))  # 40_000 rows: three chunks of 16_384 rows
     if sparse:
         X_big = sp.csr_matrix(np.where(np.abs(X_big) > 1, X_big, 0.0))
     methods = _methods(estimator)

