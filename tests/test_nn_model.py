@@ -8,6 +8,7 @@ import pickle
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -27,6 +28,7 @@ from sknn_scratch.nn import (
     SoftMax,
     Tanh,
 )
+from sknn_scratch.nn.model import _check_finite
 
 
 @pytest.fixture(scope="module")
@@ -353,6 +355,24 @@ def test_bad_input_raises_clear_value_error(wrapped, call, match):
     model, X, y = wrapped
     with pytest.raises(ValueError, match=match):
         call(model, X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_finiteness_check_sums_first_but_is_exact(dtype, sparse):
+    # Row sums find NaN and infinity cheaply; a sum that overflows must not be
+    # taken for an infinite input, and one bad value among many must be found.
+    huge = np.full((5, 4), np.finfo(dtype).max / 2, dtype=dtype)
+    huge[:, 1] = -huge[:, 1] * 0.5  # mixed signs: some sums overflow, not all
+    assert not np.isfinite(huge.sum(axis=1)).all()  # the sums do overflow
+    as_input = sp.csr_matrix if sparse else np.asarray
+    _check_finite(as_input(huge))  # finite values: no error
+    for bad in (np.nan, np.inf, -np.inf):
+        X = np.ones((300, 7), dtype=dtype)
+        X[123, 4] = bad
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            _check_finite(as_input(X))
+    _check_finite(np.full((3, 2), np.iinfo(np.int64).max))  # integers: finite
 
 
 def test_non_chaining_layer_sizes_raise_at_wrap():
