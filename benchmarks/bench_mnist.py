@@ -582,7 +582,7 @@ def target_lines(rows):
             continue
         verdict = "met" if value >= target else "NOT met"
         lines.append(
-            f"  {name.ljust(width)}  {value:7.2f}  target >= {target:<4g}  {verdict}"
+            f"  {name.ljust(width)}  {value:7.3f}  target >= {target:<4g}  {verdict}"
         )
     return lines
 
