@@ -3,6 +3,7 @@ decisions on scripted timings, the guard that keeps results reproducible, and
 the limits restored afterwards.
 """
 
+import itertools
 import threading
 
 import numpy as np
@@ -67,13 +68,38 @@ def test_tuner_follows_the_load_when_it_changes():
     assert tuner.choice == 2
 
 
-def test_tuner_backs_off_after_lost_trials():
+def _trials(tuner, count=2):
+    """How many times the tuner switched to ``count``."""
+    counts = [c for c, _, _ in tuner.history]
+    return sum(b == count != a for a, b in itertools.pairwise(counts))
+
+
+@pytest.mark.parametrize("slower", [1.5, 3.0], ids=["1.5x", "3x"])
+def test_tuner_backs_off_after_lost_trials(slower):
     tuner, _ = _scripted()
-    _run(tuner, {1: 30e-6, 2: 90e-6}, 200)
-    trials = sum(count == 2 and used for count, _, used in tuner.history)
+    _run(tuner, {1: 30e-6, 2: slower * 30e-6}, 200)
     # 1 first trial, then after 8, 32, 128 segments: not one every few segments
-    assert 1 <= trials <= 4
+    assert 1 <= _trials(tuner) <= 4
     assert tuner.wait[2] == ThreadTuner.LONGEST_WAIT
+    assert tuner.choice == 1
+
+
+def test_a_trial_far_slower_from_its_first_segment_ends_there():
+    # Another process holds a core: two threads run five times slower.  Their
+    # first segment already says so; a second one would cost as much again.
+    tuner, _ = _scripted()
+    _run(tuner, {1: 30e-6, 2: 150e-6}, 60)
+    runs_on_2 = [
+        sum(1 for _ in group)
+        for count, group in itertools.groupby(c for c, _, _ in tuner.history)
+        if count == 2
+    ]
+    assert runs_on_2 and all(length == 1 for length in runs_on_2)
+    # a trial 1.5 times as slow as the choice (below HOPELESS) runs its
+    # second segment: the first one may still carry the other count's spinning
+    tuner, _ = _scripted()
+    _run(tuner, {1: 30e-6, 2: 45e-6}, 60)
+    assert tuner.history[2][0] == tuner.history[3][0] == 2
 
 
 def test_tuner_times_segments_of_steps():

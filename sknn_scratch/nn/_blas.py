@@ -10,7 +10,8 @@ three times slower than on one thread (``benchmarks/bench_mnist.py
 * :class:`ThreadTuner` times the loop in segments of 0.1 s, tries one thread
   and the BLAS's own maximum (the latter first when the products are large),
   keeps the faster and re-tries the other now and then (after 8, 32, then
-  every 128 segments, and at once when the choice slows down by 30 %) -- so it
+  every 128 segments, and at once when the choice slows down by 30 %; a trial
+  whose first segment is twice as slow ends there) -- so it
   follows the machine as other processes come and go, at a small cost when the
   load is steady.
 * The thread count must not change the results: ``random_state`` promises
@@ -113,8 +114,10 @@ class ThreadTuner:
     into segments of ``segment_seconds``; each gives the seconds per row of the
     thread count it ran with.  The first segment after a switch is not used:
     OpenBLAS threads keep spinning for a while after their last product and
-    would charge their time to the next count.  Comparisons use the median of
-    the last three segments of each count, and a switch needs a clear margin.
+    would charge their time to the next count -- unless it is more than
+    ``HOPELESS`` times slower than the choice, which ends a trial at once.
+    Comparisons use the median of the last three segments of each count, and a
+    switch needs a clear margin.
 
     Parameters
     ----------
@@ -144,6 +147,10 @@ class ThreadTuner:
     MARGIN = 0.95
     #: re-try at once when the choice becomes this much slower than its median
     SLOWDOWN = 1.3
+    #: a trial whose first segment is this much slower than the choice is lost
+    #: at once: another process holds the core it needs (measured: 4-30 times
+    #: slower), and a second segment would cost as much again
+    HOPELESS = 2.0
 
     def __init__(self, counts, segment_seconds=0.1, apply=None, start=None):
         self.counts = tuple(counts)
@@ -181,19 +188,23 @@ class ThreadTuner:
         self.history.append((count, seconds_per_row, used))
         self._fresh = False
         if not used:
+            choice_estimate = self._estimate(self.choice)
+            if (
+                count != self.choice
+                and choice_estimate is not None
+                and seconds_per_row > self.HOPELESS * choice_estimate
+            ):
+                self.measured[count].append(seconds_per_row)
+                self._end_trial(count, won=False)
             return  # a transition segment: run the count once more
         slowed = self.measured[count] and seconds_per_row > (
             self.SLOWDOWN * self._estimate(count)
         )
         self.measured[count].append(seconds_per_row)
         if count != self.choice:  # the trial of another count is over
-            if seconds_per_row < self.MARGIN * self._estimate(self.choice):
-                self.wait[self.choice] = self.FIRST_WAIT
-                self.choice = count
-            else:
-                self.wait[count] = min(4 * self.wait[count], self.LONGEST_WAIT)
-            self._segments_on_choice = 0
-            self._switch(self.choice)
+            self._end_trial(
+                count, won=seconds_per_row < self.MARGIN * self._estimate(self.choice)
+            )
             return
         self._segments_on_choice += 1
         for other in self.counts:
@@ -204,6 +215,15 @@ class ThreadTuner:
             ):
                 self._switch(other)
                 return
+
+    def _end_trial(self, count, won):
+        if won:
+            self.wait[self.choice] = self.FIRST_WAIT
+            self.choice = count
+        else:
+            self.wait[count] = min(4 * self.wait[count], self.LONGEST_WAIT)
+        self._segments_on_choice = 0
+        self._switch(self.choice)
 
     def _switch(self, count):
         if count == self.current:
