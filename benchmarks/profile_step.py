@@ -33,10 +33,11 @@ from itertools import pairwise
 
 import numpy as np
 from _matched import parse_hidden
+from bench_mnist import load_data
+from roofline import operands, step_products
 from threadpoolctl import threadpool_limits
 
 from sknn_scratch import nn
-from sknn_scratch.datasets import load_mnist
 
 LEARNING_RATE, MOMENTUM = 0.01, 0.9
 
@@ -45,9 +46,8 @@ def load_rows(data_dir, n_rows):
     if data_dir is None:
         rng = np.random.default_rng(0)
         return rng.random((n_rows, 784), dtype=np.float32), rng.integers(0, 10, n_rows)
-    (X, y), _ = load_mnist(data_dir, download=False)
-    X = (X.reshape(len(X), -1)[:n_rows] / np.float32(255)).astype(np.float32)
-    return X, y[:n_rows].astype(np.intp)
+    arrays, y, _ = load_data(data_dir, n_rows, dtypes=("float32",))
+    return arrays["float32"][0], y
 
 
 def build_model(sizes, seed=0):
@@ -89,23 +89,16 @@ def timed_parts(model, seconds):
 
 
 def products_only(sizes, batch_size, n_steps):
-    """Seconds of ``n_steps`` steps' matrix products, nothing else."""
+    """Seconds of ``n_steps`` steps' products (roofline.py's list), nothing else."""
     rng = np.random.default_rng(0)
-    steps = []
-    for i, (n_in, n_out) in enumerate(pairwise(sizes)):
-        A = rng.random((batch_size, n_in), dtype=np.float32)
-        W = rng.random((n_in, n_out), dtype=np.float32)
-        Z = np.empty((batch_size, n_out), np.float32)
-        dW = np.empty_like(W)
-        steps.append((A, W, Z, A.T, dW))
-        if i:  # every layer but the first passes a gradient back
-            steps.append((Z, W.T, np.empty_like(A), None, None))
+    calls = [
+        operands(product, np.float32, rng)
+        for product in step_products(sizes, batch_size)
+    ]
     start = time.perf_counter()
     for _ in range(n_steps):
-        for A, W, Z, A_T, dW in steps:
-            np.matmul(A, W, out=Z)
-            if A_T is not None:
-                np.matmul(A_T, Z, out=dW)
+        for left, right, out in calls:
+            np.matmul(left, right, out=out)
     return time.perf_counter() - start
 
 
