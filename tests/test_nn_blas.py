@@ -102,6 +102,46 @@ def test_a_trial_far_slower_from_its_first_segment_ends_there():
     assert tuner.history[2][0] == tuner.history[3][0] == 2
 
 
+class _Clock:
+    """A perf_counter that advances only when told to."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        return self.now
+
+
+def test_a_hopeless_trial_ends_at_the_step_that_shows_it(monkeypatch):
+    # Under contention one two-thread step took 54 ms: half a segment.  The
+    # trial ends after that step instead of filling the segment.
+    clock = _Clock()
+    monkeypatch.setattr(_blas, "time", clock)
+    tuner, applied = _scripted()
+    tuner.restart()
+    steps = {1: 0, 2: 0}
+
+    def step(seconds_per_row):
+        clock.now += 128 * seconds_per_row
+        steps[tuner.current] += 1
+        tuner.tick(128)
+
+    while tuner.current == 1:  # on the choice, 30 us a row (4 ms a step)
+        step(30e-6)
+    assert applied == [2]  # a trial of two threads begins
+    step(5 * 30e-6)  # five times slower: 19 ms, a fifth of a segment
+    assert applied == [2, 1] and tuner.choice == 1
+    assert steps[2] == 1
+    # a trial only 1.5 times slower fills its segments: it may still carry the
+    # other count's spinning threads
+    while tuner.current == 1:
+        step(30e-6)
+    before = steps[2]
+    for _ in range(5):
+        step(1.5 * 30e-6)
+    assert tuner.current == 2 and steps[2] - before == 5
+
+
 def test_tuner_times_segments_of_steps():
     tuner = ThreadTuner((1,), segment_seconds=0.0)
     tuner.restart()

@@ -11,7 +11,7 @@ three times slower than on one thread (``benchmarks/bench_mnist.py
   and the BLAS's own maximum (the latter first when the products are large),
   keeps the faster and re-tries the other now and then (after 8, 32, then
   every 128 segments, and at once when the choice slows down by 30 %; a trial
-  whose first segment is twice as slow ends there) -- so it
+  ends at the first step that shows it twice as slow) -- so it
   follows the machine as other processes come and go, at a small cost when the
   load is steady.
 * The thread count must not change the results: ``random_state`` promises
@@ -115,7 +115,8 @@ class ThreadTuner:
     thread count it ran with.  The first segment after a switch is not used:
     OpenBLAS threads keep spinning for a while after their last product and
     would charge their time to the next count -- unless it is more than
-    ``HOPELESS`` times slower than the choice, which ends a trial at once.
+    ``HOPELESS`` times slower than the choice, which ends a trial at once: at
+    the step that shows it, without waiting for the segment to fill.
     Comparisons use the median of the last three segments of each count, and a
     switch needs a clear margin.
 
@@ -148,8 +149,9 @@ class ThreadTuner:
     #: re-try at once when the choice becomes this much slower than its median
     SLOWDOWN = 1.3
     #: a trial whose first segment is this much slower than the choice is lost
-    #: at once: another process holds the core it needs (measured: 4-30 times
-    #: slower), and a second segment would cost as much again
+    #: at once, checked after every step: another process holds the core it
+    #: needs (measured: 4-30 times slower, up to 54 ms a step), and filling the
+    #: segment, or a second one, would cost as much again
     HOPELESS = 2.0
 
     def __init__(self, counts, segment_seconds=0.1, apply=None, start=None):
@@ -174,10 +176,20 @@ class ThreadTuner:
         """Record a step of ``n_rows`` rows; decide at the end of a segment."""
         self._rows += n_rows
         elapsed = time.perf_counter() - self._start
-        if elapsed < self.segment_seconds:
+        if elapsed < self.segment_seconds and not self._hopeless(elapsed / self._rows):
             return
         self._segment_done(elapsed / self._rows)
         self.restart()
+
+    def _hopeless(self, seconds_per_row):
+        """Whether the first segment of a trial already lost it (may end early)."""
+        if not self._fresh or self.current == self.choice:
+            return False
+        choice_estimate = self._estimate(self.choice)
+        return (
+            choice_estimate is not None
+            and seconds_per_row > self.HOPELESS * choice_estimate
+        )
 
     def _estimate(self, count):
         recent = self.measured[count][-3:]
@@ -185,15 +197,11 @@ class ThreadTuner:
 
     def _segment_done(self, seconds_per_row):
         count, used = self.current, not self._fresh
+        hopeless = self._hopeless(seconds_per_row)
         self.history.append((count, seconds_per_row, used))
         self._fresh = False
         if not used:
-            choice_estimate = self._estimate(self.choice)
-            if (
-                count != self.choice
-                and choice_estimate is not None
-                and seconds_per_row > self.HOPELESS * choice_estimate
-            ):
+            if hopeless:
                 self.measured[count].append(seconds_per_row)
                 self._end_trial(count, won=False)
             return  # a transition segment: run the count once more
