@@ -1,9 +1,10 @@
 """Where the time of a training epoch goes, and what the layers cost.
 
 Trains the network of ``bench_mnist.py`` (default 784-128-128-10 ReLU, softmax,
-float32, batch 128, SGD with momentum 0.9) with the core :class:`Model`, at one
-BLAS thread and at all of them, and prints per epoch (medians of ``--repeats``,
-the contenders alternating within each repeat):
+float32, batch 128, SGD with momentum 0.9; ``--dtype float64`` for float64)
+with the core :class:`Model`, at one BLAS thread and at all of them, and prints
+per epoch (medians of ``--repeats``, the contenders alternating within each
+repeat):
 
 * the epoch, timed whole;
 * the same epoch with each part timed -- every layer's forward and backward,
@@ -42,19 +43,19 @@ from sknn_scratch import nn
 LEARNING_RATE, MOMENTUM = 0.01, 0.9
 
 
-def load_rows(data_dir, n_rows):
+def load_rows(data_dir, n_rows, dtype):
     if data_dir is None:
         rng = np.random.default_rng(0)
-        return rng.random((n_rows, 784), dtype=np.float32), rng.integers(0, 10, n_rows)
-    arrays, y, _ = load_data(data_dir, n_rows, dtypes=("float32",))
-    return arrays["float32"][0], y
+        return rng.random((n_rows, 784), dtype=dtype), rng.integers(0, 10, n_rows)
+    arrays, y, _ = load_data(data_dir, n_rows, dtypes=(dtype,))
+    return arrays[dtype][0], y
 
 
-def build_model(sizes, seed=0):
+def build_model(sizes, dtype, seed=0):
     model = nn.Model()
     rng = np.random.RandomState(seed)
     for i, (n_in, n_out) in enumerate(pairwise(sizes)):
-        model.add(nn.HiddenLayer(n_in, n_out, random_state=rng, dtype=np.float32))
+        model.add(nn.HiddenLayer(n_in, n_out, random_state=rng, dtype=dtype))
         model.add(nn.ReLU() if i < len(sizes) - 2 else nn.SoftMax())
     model.wrap(optimizer=nn.SGD(learning_rate=LEARNING_RATE, momentum=MOMENTUM))
     return model
@@ -88,12 +89,11 @@ def timed_parts(model, seconds):
     model.optimizer.step = timed("optimizer (SGD, momentum)", model.optimizer.step)
 
 
-def products_only(sizes, batch_size, n_steps):
+def products_only(sizes, batch_size, n_steps, dtype):
     """Seconds of ``n_steps`` steps' products (roofline.py's list), nothing else."""
     rng = np.random.default_rng(0)
     calls = [
-        operands(product, np.float32, rng)
-        for product in step_products(sizes, batch_size)
+        operands(product, dtype, rng) for product in step_products(sizes, batch_size)
     ]
     start = time.perf_counter()
     for _ in range(n_steps):
@@ -104,18 +104,19 @@ def products_only(sizes, batch_size, n_steps):
 
 def hand_written_epoch(X, y, sizes, batch_size, order, seed=0):
     """The same step written out in one function: no layers, in-place ReLU."""
+    dtype = X.dtype
     rng = np.random.RandomState(seed)
     weights, biases = [], []
     for n_in, n_out in pairwise(sizes):
         limit = np.sqrt(6 / (n_in + n_out))
-        weights.append(rng.uniform(-limit, limit, (n_in, n_out)).astype(np.float32))
-        biases.append(rng.uniform(-limit, limit, n_out).astype(np.float32))
+        weights.append(rng.uniform(-limit, limit, (n_in, n_out)).astype(dtype))
+        biases.append(rng.uniform(-limit, limit, n_out).astype(dtype))
     params = [p for pair in zip(weights, biases, strict=True) for p in pair]
     grads = [np.empty_like(p) for p in params]
     velocities = [np.zeros_like(p) for p in params]
-    batch = np.empty((batch_size, sizes[0]), np.float32)
-    outs = [np.empty((batch_size, n), np.float32) for n in sizes[1:]]
-    backs = [np.empty((batch_size, n), np.float32) for n in sizes[1:-1]]
+    batch = np.empty((batch_size, sizes[0]), dtype)
+    outs = [np.empty((batch_size, n), dtype) for n in sizes[1:]]
+    backs = [np.empty((batch_size, n), dtype) for n in sizes[1:-1]]
     rows_all = np.arange(batch_size)
     start = time.perf_counter()
     for begin in range(0, len(order), batch_size):
@@ -161,9 +162,10 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--rows", type=int, default=60_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     args = parser.parse_args(argv)
 
-    X, y = load_rows(args.data_dir, args.rows)
+    X, y = load_rows(args.data_dir, args.rows, args.dtype)
     sizes = (X.shape[1], *args.hidden, 10)
     n_steps = -(-len(X) // args.batch_size)
     all_threads = os.cpu_count() or 1
@@ -174,20 +176,22 @@ def main(argv=None):
         for threads in counts:
             with threadpool_limits(threads, user_api="blas"):
                 order = rng.permutation(len(X))
-                model = build_model(sizes)
+                model = build_model(sizes, X.dtype)
                 start = time.perf_counter()
                 model.train_epoch(X, y, batch_size=args.batch_size, order=order)
                 plain[threads].append(time.perf_counter() - start)
 
                 seconds = defaultdict(float)
-                model = build_model(sizes)
+                model = build_model(sizes, X.dtype)
                 timed_parts(model, seconds)
                 start = time.perf_counter()
                 model.train_epoch(X, y, batch_size=args.batch_size, order=order)
                 seconds["total"] = time.perf_counter() - start
                 parts[threads].append(seconds)
 
-                gemm[threads].append(products_only(sizes, args.batch_size, n_steps))
+                gemm[threads].append(
+                    products_only(sizes, args.batch_size, n_steps, X.dtype)
+                )
                 hand[threads].append(
                     hand_written_epoch(X, y, sizes, args.batch_size, order)
                 )
@@ -198,7 +202,7 @@ def main(argv=None):
     names = list(parts[counts[0]][0])
     names.remove("total")
     print(
-        f"network {'-'.join(map(str, sizes))}, float32, batch {args.batch_size}, "
+        f"network {'-'.join(map(str, sizes))}, {args.dtype}, batch {args.batch_size}, "
         f"{len(X):,} rows ({n_steps} steps) per epoch; medians of {args.repeats} "
         "repeats, ms per epoch\n"
     )
