@@ -126,16 +126,21 @@ def test_a_hopeless_trial_ends_at_the_step_that_shows_it(monkeypatch):
         steps[tuner.current] += 1
         tuner.tick(128)
 
-    while tuner.current == 1:  # on the choice, 30 us a row (4 ms a step)
-        step(30e-6)
+    def until_a_trial():  # on the choice, 30 us a row (4 ms a step)
+        for _ in range(1000):
+            if tuner.current != 1:
+                return
+            step(30e-6)
+        raise AssertionError("no trial of two threads began")
+
+    until_a_trial()
     assert applied == [2]  # a trial of two threads begins
     step(5 * 30e-6)  # five times slower: 19 ms, a fifth of a segment
     assert applied == [2, 1] and tuner.choice == 1
     assert steps[2] == 1
     # a trial only 1.5 times slower fills its segments: it may still carry the
     # other count's spinning threads
-    while tuner.current == 1:
-        step(30e-6)
+    until_a_trial()
     before = steps[2]
     for _ in range(5):
         step(1.5 * 30e-6)

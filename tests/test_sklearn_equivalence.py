@@ -138,6 +138,21 @@ def assert_same_network(ours, theirs):
         assert_allclose(b_ours, b_theirs, rtol=1e-7, atol=1e-9)
 
 
+def train_both(ours, theirs, case, X, y, n_outputs, y_theirs=None):
+    """Train ``ours`` and ``theirs`` from one start; check they moved alike."""
+    solver, nesterov = case
+    start = glorot_weights([X.shape[1], *HIDDEN, n_outputs])
+    ours_params, theirs_params = settings(solver, nesterov=nesterov)
+    ours = train_from(ours(**ours_params), start, X, y)
+    theirs = train_from(
+        theirs(**theirs_params), start, X, y if y_theirs is None else y_theirs
+    )
+    # the runs moved away from the start, and by a lot more than the tolerance
+    assert np.abs(theirs.coefs_[0] - start[0][0]).max() > 1e-2
+    assert_same_network(ours, theirs)
+    return ours, theirs
+
+
 SOLVER_CASES = {
     "sgd": ("sgd", False),
     "sgd-nesterov": ("sgd", True),
@@ -149,16 +164,11 @@ SOLVER_CASES = {
 @pytest.mark.parametrize("case", SOLVER_CASES.values(), ids=SOLVER_CASES.keys())
 @pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
 def test_classifier_follows_sklearn(case, task):
-    solver, nesterov = case
     X, y = classification_data(task)
     n_outputs = 1 if task == "binary" else 3
-    start = glorot_weights([X.shape[1], *HIDDEN, n_outputs])
-    ours_params, theirs_params = settings(solver, nesterov=nesterov)
-    ours = train_from(ScratchMLPClassifier(**ours_params), start, X, y)
-    theirs = train_from(MLPClassifier(**theirs_params), start, X, y)
-    # the runs moved away from the start, and by a lot more than the tolerance
-    assert np.abs(theirs.coefs_[0] - start[0][0]).max() > 1e-2
-    assert_same_network(ours, theirs)
+    ours, theirs = train_both(
+        ScratchMLPClassifier, MLPClassifier, case, X, y, n_outputs
+    )
     assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-9)
 
 
@@ -175,15 +185,11 @@ REGRESSION_CASES = [
 
 @pytest.mark.parametrize("case, n_targets", REGRESSION_CASES)
 def test_regressor_follows_sklearn_on_standardized_targets(case, n_targets):
-    solver, nesterov = case
     X, y = regression_data(n_targets)
     standardized = (y - y.mean(axis=0)) / y.std(axis=0)
-    start = glorot_weights([X.shape[1], *HIDDEN, n_targets])
-    ours_params, theirs_params = settings(solver, nesterov=nesterov)
-    ours = train_from(ScratchMLPRegressor(**ours_params), start, X, y)
-    theirs = train_from(MLPRegressor(**theirs_params), start, X, standardized)
-    assert np.abs(theirs.coefs_[0] - start[0][0]).max() > 1e-2
-    assert_same_network(ours, theirs)
+    ours, theirs = train_both(
+        ScratchMLPRegressor, MLPRegressor, case, X, y, n_targets, standardized
+    )
     expected = theirs.predict(X) * y.std(axis=0) + y.mean(axis=0)
     assert_allclose(ours.predict(X), expected, rtol=1e-9)
 

@@ -176,9 +176,10 @@ class ThreadTuner:
         """Record a step of ``n_rows`` rows; decide at the end of a segment."""
         self._rows += n_rows
         elapsed = time.perf_counter() - self._start
-        if elapsed < self.segment_seconds and not self._hopeless(elapsed / self._rows):
+        per_row = elapsed / self._rows
+        if elapsed < self.segment_seconds and not self._hopeless(per_row):
             return
-        self._segment_done(elapsed / self._rows)
+        self._segment_done(per_row)
         self.restart()
 
     def _hopeless(self, seconds_per_row):
