@@ -11,6 +11,7 @@ benchmark itself does.
 import csv
 import json
 import os
+import statistics
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,30 @@ def test_bench_mnist_and_roofline_agree_on_a_small_run(tmp_path, capsys):
     assert f"(500 rows, matrix products only): {total / 1e9:.2f} GFLOP" in out
     for row in rows.values():
         assert row["label"] in out
+
+
+def test_accuracies_are_compared_seed_by_seed():
+    import bench_mnist
+
+    def records(pairs):
+        return [{"seed": seed, "accuracy": accuracy} for seed, accuracy in pairs]
+
+    raw = {
+        # scikit-learn's seeds in another order, and one seed ours lacks
+        "sklearn-f32": records([(2, 0.9750), (0, 0.9735), (1, 0.9732), (9, 0.5)]),
+        "scratch-f32": records([(0, 0.9742), (1, 0.9730), (2, 0.9747)]),
+    }
+    mean, error, n = bench_mnist.paired_accuracy_points(
+        raw, "scratch-f32", "sklearn-f32"
+    )
+    differences = [0.07, -0.02, -0.03]  # points, seeds 0, 1, 2
+    assert n == 3
+    assert mean == pytest.approx(sum(differences) / 3)
+    assert error == pytest.approx(statistics.stdev(differences) / 3**0.5)
+    assert bench_mnist.paired_accuracy_points(raw, "scratch-f32", "torch") is None
+    single = {"a": records([(0, 0.9)]), "b": records([(0, 0.8)])}
+    assert bench_mnist.paired_accuracy_points(single, "a", "b") == (
+        pytest.approx(10.0),
+        0.0,
+        1,
+    )
