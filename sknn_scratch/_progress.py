@@ -15,8 +15,24 @@ try:
         TextColumn,
         TimeElapsedColumn,
     )
+    from rich.text import Text
 except ImportError:  # pragma: no cover - exercised when rich is absent
     Progress = None
+else:
+
+    class _MetricsBelowProgress(Progress):
+        """rich's progress bar with each task's metrics on the line below it.
+
+        In one row, four metrics and the bar need about 120 columns; on an
+        80-column terminal (or in a log, where rich assumes 80) rich would drop
+        the bar and cut the metrics short.  Below it, they wrap instead.
+        """
+
+        def get_renderables(self):
+            yield self.make_tasks_table(self.tasks)
+            for task in self.tasks:
+                if task.fields.get("metrics"):
+                    yield Text("  " + task.fields["metrics"])
 
 
 def _format(metrics):
@@ -39,21 +55,23 @@ class EpochProgress:
         Label in front of the bar.
     use_rich : bool, default=True
         Draw with rich when it is installed.
+    console : rich.console.Console, default=None
+        Where rich draws; None: rich's own console (standard output).
     """
 
-    def __init__(self, total, verbose, description, use_rich=True):
+    def __init__(self, total, verbose, description, use_rich=True, console=None):
         self.total = total
         self.verbose = verbose
         self.description = description
         self._progress = None
         self._task = None
         if verbose and use_rich and Progress is not None:
-            self._progress = Progress(
+            self._progress = _MetricsBelowProgress(
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("{task.fields[metrics]}"),
                 TimeElapsedColumn(),
+                console=console,
             )
             self._task = self._progress.add_task(description, total=total, metrics="")
             self._progress.start()

@@ -5,6 +5,7 @@ contract) on small data sets and small networks, so the module runs in seconds.
 """
 
 import copy
+import io
 import pickle
 import tracemalloc
 import warnings
@@ -37,6 +38,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sknn_scratch import ScratchMLPClassifier, _base, nn
+from sknn_scratch._progress import EpochProgress
 
 # Most fits stop at a small max_iter on purpose; the tests about stopping turn
 # ConvergenceWarning back on (pytest.warns) or into an error where it must not occur.
@@ -876,6 +878,26 @@ def test_verbose_1_shows_progress(iris, solver, capfd):
     X, y = iris
     make_clf(solver, max_iter=5, tol=0, verbose=1).fit(X, y)
     assert capfd.readouterr().out.strip() != ""
+
+
+def test_progress_bar_keeps_the_bar_and_every_metric_in_80_columns():
+    # an 80-column terminal, or a log (where rich assumes 80 columns)
+    from rich.console import Console  # the test extra installs rich
+
+    out = io.StringIO()
+    progress = EpochProgress(
+        200, 1, "ScratchMLPClassifier", console=Console(file=out, width=80)
+    )
+    metrics = {"loss": 0.0141, "accuracy": 1.0, "val_loss": 0.0976, "val_score": 0.9733}
+    progress.update(36, metrics)
+    progress.close()
+    text = out.getvalue()
+    assert "ScratchMLPClassifier" in text
+    assert "━" in text  # the bar
+    assert "36/200" in text
+    for name, value in metrics.items():
+        assert f"{name} {value:.4f}" in text
+    assert max(map(len, text.splitlines())) <= 80
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
