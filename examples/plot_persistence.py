@@ -104,13 +104,14 @@ except skops.io.exceptions.UntrustedTypesFoundException as exc:
     print(f"{type(exc).__name__}: {exc}")
 
 # %%
-# **Review the list.**  Here every type comes from ``sknn_scratch``, the
-# library we installed ourselves to fit this model: the estimator class, and
-# the optimizer whose state (step count, momentum) it keeps so that
-# ``partial_fit`` can carry on training.  A type you do not expect, such as
-# ``builtins.eval``, ``os.system`` or a module you do not know, is a reason not
-# to load the file at all.  Only after this review do we pass *exactly* the
-# listed types as ``trusted``; never pass a list you have not read.
+# **Review the list.**  Here the one type is the estimator class from
+# ``sknn_scratch``, the library we installed ourselves to fit this model; the
+# rest of the file (weights, and the optimizer state that lets ``partial_fit``
+# carry on training) is NumPy arrays and builtins.  A type you do not expect,
+# such as ``builtins.eval``, ``os.system`` or a module you do not know, is a
+# reason not to load the file at all.  Only after this review do we pass
+# *exactly* the listed types as ``trusted``; never pass a list you have not
+# read.
 unexpected = [name for name in untrusted if not name.startswith("sknn_scratch.")]
 if unexpected:
     raise RuntimeError(f"not loading {skops_path.name}: unexpected types {unexpected}")

@@ -36,6 +36,8 @@ from ._progress import EpochProgress
 from ._sklearn_compat import Interval, Options, StrOptions, _check_sample_weight
 from .nn._blas import training_threads
 
+_SOLVER_OF = {optimizer: solver for solver, optimizer in nn.OPTIMIZERS.items()}
+
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 # Frames between a training loop (_fit_stochastic, _fit_lbfgs) and the user's call:
@@ -670,7 +672,27 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         tags.input_tags.sparse = True
         return tags
 
+    def __getstate__(self):
+        state = super().__getstate__()  # may be self.__dict__ itself
+        optimizer = state.get("_optimizer")
+        if optimizer is not None:
+            state = dict(state)
+            # skops trusts builtins and arrays but not our optimizer classes, so
+            # the optimizer is saved as its name and attributes (floats, and
+            # lists of arrays) and rebuilt by __setstate__.
+            state["_optimizer"] = {
+                "solver": _SOLVER_OF[type(optimizer)],
+                "attributes": optimizer.__getstate__(),
+            }
+        return state
+
     def __setstate__(self, state):
+        state = dict(state)
+        saved_optimizer = state.get("_optimizer")
+        if isinstance(saved_optimizer, dict):
+            optimizer = object.__new__(nn.OPTIMIZERS[saved_optimizer["solver"]])
+            optimizer.__dict__.update(saved_optimizer["attributes"])
+            state["_optimizer"] = optimizer
         saved = state.get("_sknn_version")
         if saved is not None and saved != __version__:
             warnings.warn(
