@@ -273,15 +273,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
         model = self._build_model(training=True)
         sizes = [X.shape[1], *self._hidden, self.n_outputs_]
-        if self.solver == "lbfgs":
-            with training_threads(X.shape[0], sizes, dtype):
-                self._fit_lbfgs(model, X, y, y_encoded, sample_weight)
-            return
         validation = None
         if not incremental:
             X, y, y_encoded, sample_weight, validation = self._split_validation(
                 X, y, y_encoded, sample_weight, validation_data
             )
+        if self.solver == "lbfgs":
+            with training_threads(X.shape[0], sizes, dtype):
+                self._fit_lbfgs(model, X, y, y_encoded, sample_weight, validation)
+            return
         batch_size = self._batch_size(X.shape[0])
         # Without a fixed random_state no run reproduces another anyway, so the
         # BLAS thread count may follow the machine's load even where it changes
@@ -571,8 +571,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 stacklevel=_USER_LEVEL + 1,
             )
 
-    def _fit_lbfgs(self, model, X, y, y_encoded, sample_weight):
-        """L-BFGS-B over the flattened parameters; loss and gradient from the core."""
+    def _fit_lbfgs(self, model, X, y, y_encoded, sample_weight, validation):
+        """L-BFGS-B over the flattened parameters; loss and gradient from the core.
+
+        When validating, each iteration's parameters are scored, and training
+        stops and keeps the best of them as the epoch loop does.
+        """
         last = {}
 
         def loss_and_gradient(theta):
@@ -589,24 +593,44 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         context = self._init_callback_context(max_subtasks=self.max_iter)
         context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
         progress = EpochProgress(self.max_iter, self.verbose, type(self).__name__)
-        best_theta = model.flat_parameters()
+        best_theta = model.flat_parameters()  # the last completed iteration's
+        if validation is not None and self.validation_scores_ is None:
+            self.validation_scores_, self.validation_loss_curve_ = [], []
+        best = {"score": -np.inf, "iteration": None, "theta": None, "stale": 0}
         stop_reason = None
 
         def on_iteration(intermediate_result):
             nonlocal stop_reason
+            if validation is not None:
+                model.set_flat_parameters(intermediate_result.x)
+                score, val_loss = self._validate_epoch(model, validation)
+            # Record the iteration in one go (an interruption leaves none half done).
             best_theta[:] = intermediate_result.x
             self.n_iter_ += 1
             self.t_ += X.shape[0]
             self.loss_curve_.append(float(intermediate_result.fun))
             self.accuracy_curve_.append(last["accuracy"])
             self.learning_rate_curve_.append(np.nan)  # a line search, not a fixed step
-            progress.update(self.n_iter_, {"loss": self.loss_curve_[-1]})
+            metrics = {"loss": self.loss_curve_[-1]}
+            if validation is not None:
+                self.validation_scores_.append(score)
+                self.validation_loss_curve_.append(val_loss)
+                metrics.update(val_loss=val_loss, val_score=score)
+                improved = score > best["score"] + self.tol
+                if score > best["score"]:
+                    best.update(score=score, iteration=self.n_iter_)
+                    best["theta"] = intermediate_result.x.copy()
+                best["stale"] = 0 if improved else best["stale"] + 1
+            progress.update(self.n_iter_, metrics)
             subcontext = context.subcontext(task_name="iteration")
             subcontext.call_on_fit_task_begin(
                 estimator=self, X=X, y=y, metadata=metadata
             )
             if self._stop_requested(subcontext, X, y, metadata):
                 stop_reason = "callback"
+                raise StopIteration
+            if best["stale"] > self.n_iter_no_change:
+                stop_reason = "early_stopping"
                 raise StopIteration
 
         try:
@@ -633,6 +657,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             self._warn_interrupted("iteration")
         finally:
             progress.close()
+        if best["theta"] is not None:
+            theta = best["theta"]
+            self.best_validation_score_ = best["score"]
+            self.best_epoch_ = best["iteration"]
         model.set_flat_parameters(theta)
         model.check_divergence()
         self._finish(stop_reason, incremental=False, limit=limit)

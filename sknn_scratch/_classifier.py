@@ -198,8 +198,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples in the loss.
         validation_data : tuple (X_val, y_val), default=None
-            Scored at the end of every epoch ('sgd', 'adam') and used for early
-            stopping: training keeps the best epoch's weights.
+            Scored at the end of every epoch (every iteration for 'lbfgs') and
+            used for early stopping: training keeps the best epoch's weights.
 
         Returns
         -------

@@ -53,12 +53,14 @@ hidden_layer_sizes : tuple of int, default=(128, 128)
     n_iter_no_change : int, default=10
         Training stops after more than ``n_iter_no_change`` epochs in a row
         without improvement (``stop_reason_`` 'converged', or 'early_stopping'
-        when validating).
+        when validating).  For 'lbfgs', iterations without a better validation
+        score; without validation L-BFGS stops on its own criteria.
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified for
-        single-output classification), score it every epoch, stop when it no
-        longer improves and keep the weights of the best epoch.  ``fit`` only.
+        single-output classification), score it every epoch (every iteration
+        for 'lbfgs'), stop when it no longer improves and keep the weights of
+        the best epoch.  ``fit`` only.
 
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out when ``early_stopping=True``.

@@ -159,8 +159,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples in the loss.
         validation_data : tuple (X_val, y_val), default=None
-            Scored (R², or ``scoring``) at the end of every epoch ('sgd', 'adam')
-            and used for early stopping: training keeps the best epoch's weights.
+            Scored (R², or ``scoring``) at the end of every epoch (every
+            iteration for 'lbfgs') and used for early stopping: training keeps
+            the best epoch's weights.
 
         Returns
         -------

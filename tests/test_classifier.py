@@ -602,7 +602,7 @@ def test_dict_class_weight_with_multilabel_raises(multilabel):
 
 
 # ---------------------------------------------------------------- stopping
-@pytest.mark.parametrize("solver", STOCHASTIC_SOLVERS)
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_early_stopping_records_validation_curves(binary, solver):
     X, y = binary
     clf = make_clf(
@@ -617,7 +617,7 @@ def test_early_stopping_records_validation_curves(binary, solver):
     assert clf.validation_scores_[clf.best_epoch_ - 1] == clf.best_validation_score_
 
 
-@pytest.mark.parametrize("solver", STOCHASTIC_SOLVERS)
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_early_stopping_keeps_the_best_weights(binary, solver, monkeypatch):
     X, y = binary
     splits = []
@@ -638,7 +638,7 @@ def test_early_stopping_keeps_the_best_weights(binary, solver, monkeypatch):
     assert clf.score(X_val, y_val) == clf.best_validation_score_
 
 
-@pytest.mark.parametrize("solver", STOCHASTIC_SOLVERS)
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_validation_data_is_scored_every_epoch(binary, solver):
     X, y = binary
     X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)
@@ -672,7 +672,7 @@ def test_max_iter_reached_warns(iris, solver):
     assert clf.n_iter_ == 3
 
 
-@pytest.mark.parametrize("solver", STOCHASTIC_SOLVERS)
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_validation_scoring_by_name(imbalanced, solver):
     X_train, X_val, y_train, y_val = imbalanced
     X_train, X_val = X_train / 3, X_val / 3
@@ -684,7 +684,7 @@ def test_validation_scoring_by_name(imbalanced, solver):
     )
 
 
-@pytest.mark.parametrize("solver", STOCHASTIC_SOLVERS)
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_validation_scoring_by_callable(iris, solver):
     X, y = iris
     X_train, X_val, y_train, y_val = train_test_split(X, y, stratify=y, random_state=0)

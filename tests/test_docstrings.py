@@ -104,7 +104,8 @@ def fit_validated(estimator_class, solver, validation):
         ("sgd", "early_stopping"),
         ("adam", "early_stopping"),
         ("sgd", "validation_data"),
-        ("lbfgs", "validation_data"),  # L-BFGS has no epochs to stop early
+        ("lbfgs", "early_stopping"),
+        ("lbfgs", "validation_data"),
     ],
 )
 def test_fitted_attributes_are_documented(estimator_class, solver, validation):
@@ -114,8 +115,7 @@ def test_fitted_attributes_are_documented(estimator_class, solver, validation):
     assert fitted - documented == set(), "fitted but not documented"
     # ... and a validated fit on named features sets everything documented.
     assert documented - fitted == set(), "documented but not set by fit"
-    # L-BFGS scores no validation set: its validation attributes are None.
-    assert (estimator.validation_scores_ is None) == (solver == "lbfgs")
+    assert len(estimator.validation_scores_) == estimator.n_iter_
 
 
 @pytest.mark.parametrize("estimator_class", [ScratchMLPClassifier, ScratchMLPRegressor])

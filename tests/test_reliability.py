@@ -963,6 +963,19 @@ def test_keyboard_interrupt_during_lbfgs(Estimator, monkeypatch):
     _assert_usable(estimator, X)
 
 
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_keyboard_interrupt_while_lbfgs_validates(Estimator, monkeypatch):
+    X, y = tiny_data(Estimator)
+    _interrupt_call(monkeypatch, "predict", 3)  # scoring the third iteration
+    estimator = make(Estimator, solver="lbfgs", max_iter=20, early_stopping=True)
+    with pytest.warns(UserWarning, match="interrupted"):
+        estimator.fit(X, y)
+    _assert_usable(estimator, X)
+    assert estimator.n_iter_ == 2
+    assert len(estimator.loss_curve_) == len(estimator.validation_scores_) == 2
+    assert estimator.best_validation_score_ == max(estimator.validation_scores_)
+
+
 # ---------------------------------------------------------------- persistence
 def _round_trip(estimator, how, tmp_path):
     path = tmp_path / "model.bin"
