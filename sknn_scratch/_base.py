@@ -40,6 +40,27 @@ _SOLVER_OF = {optimizer: solver for solver, optimizer in nn.OPTIMIZERS.items()}
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 
+
+class _BestEpoch:
+    """The best score so far, its epoch, and the epochs since it last improved.
+
+    An epoch (an L-BFGS iteration) *improves* when its score beats the best by
+    more than ``tol``; ``copy_parameters``, when given, snapshots the weights of
+    each new best so that training can end on them.
+    """
+
+    def __init__(self, tol):
+        self.tol = tol
+        self.score, self.epoch, self.parameters, self.stale = -np.inf, None, None, 0
+
+    def update(self, score, epoch, copy_parameters=None):
+        self.stale = 0 if score > self.score + self.tol else self.stale + 1
+        if score > self.score:
+            self.score, self.epoch = score, epoch
+            if copy_parameters is not None:
+                self.parameters = copy_parameters()
+
+
 # Frames between a training loop (_fit_stochastic, _fit_lbfgs) and the user's call:
 # loop <- _fit_unchecked <- _fit <- fit/partial_fit <- _fit_context's wrapper <- user.
 _USER_LEVEL = 6
@@ -434,6 +455,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             score = check_scoring(self, self.scoring)(self, X_val, y_val, **kwargs)
         return float(score), float(loss)
 
+    def _record_validation(self, score, val_loss, metrics):
+        """Append an epoch's validation score and loss to the curves and metrics."""
+        self.validation_scores_.append(score)
+        self.validation_loss_curve_.append(val_loss)
+        metrics.update(val_loss=val_loss, val_score=score)
+
     def _stop_requested(self, subcontext, X, y, metadata):
         """End an epoch's (or iteration's) callback sub-task; True if asked to stop."""
         return subcontext.call_on_fit_task_end(
@@ -467,10 +494,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         params = model.parameters()
         checkpoint = [p.copy() for p in params]  # weights after the last full epoch
         saved_optimizer = copy.deepcopy(self._optimizer)  # and the optimizer state
-        best_params = best_epoch = None
         if validation is not None and self.validation_scores_ is None:
             self.validation_scores_, self.validation_loss_curve_ = [], []
-        best_loss, best_score, stale_epochs = np.inf, -np.inf, 0
+        best = _BestEpoch(self.tol)  # of the validation score, or of -loss
         stop_reason = "max_iter"
         metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
         context = self._init_callback_context(max_subtasks=epochs)
@@ -510,22 +536,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 self.learning_rate_curve_.append(self._last_learning_rate())
                 metrics = {"loss": loss, self._curve_name: accuracy}
                 if validation is None:
-                    improved = loss < best_loss - self.tol
-                    best_loss = min(best_loss, loss)
+                    best.update(-loss, self.n_iter_)
                 else:
-                    self.validation_scores_.append(score)
-                    self.validation_loss_curve_.append(val_loss)
-                    metrics.update(val_loss=val_loss, val_score=score)
-                    improved = score > best_score + self.tol
-                    if score > best_score:
-                        best_score, best_epoch = score, self.n_iter_
-                        best_params = [p.copy() for p in params]
-                stale_epochs = 0 if improved else stale_epochs + 1
+                    self._record_validation(score, val_loss, metrics)
+                    best.update(score, self.n_iter_, lambda: [p.copy() for p in params])
                 progress.update(epoch + 1, metrics)
                 if self._stop_requested(subcontext, X, y, metadata):
                     stop_reason = "callback"
                     break
-                if stale_epochs > self.n_iter_no_change and not incremental:
+                if best.stale > self.n_iter_no_change and not incremental:
                     stop_reason = (
                         "early_stopping" if validation is not None else "converged"
                     )
@@ -538,10 +557,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             self._warn_interrupted("epoch")
         finally:
             progress.close()
-        if best_params is not None:
-            for param, best in zip(params, best_params, strict=True):
-                np.copyto(param, best)
-            self.best_validation_score_, self.best_epoch_ = best_score, best_epoch
+        if best.parameters is not None:
+            for param, kept in zip(params, best.parameters, strict=True):
+                np.copyto(param, kept)
+            self.best_validation_score_, self.best_epoch_ = best.score, best.epoch
         self._finish(stop_reason, incremental)
         context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
 
@@ -593,10 +612,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         context = self._init_callback_context(max_subtasks=self.max_iter)
         context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
         progress = EpochProgress(self.max_iter, self.verbose, type(self).__name__)
-        best_theta = model.flat_parameters()  # the last completed iteration's
+        last_theta = model.flat_parameters()  # of the last completed iteration
         if validation is not None and self.validation_scores_ is None:
             self.validation_scores_, self.validation_loss_curve_ = [], []
-        best = {"score": -np.inf, "iteration": None, "theta": None, "stale": 0}
+        best = _BestEpoch(self.tol)  # of the validation score
         stop_reason = None
 
         def on_iteration(intermediate_result):
@@ -605,7 +624,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 model.set_flat_parameters(intermediate_result.x)
                 score, val_loss = self._validate_epoch(model, validation)
             # Record the iteration in one go (an interruption leaves none half done).
-            best_theta[:] = intermediate_result.x
+            last_theta[:] = intermediate_result.x
             self.n_iter_ += 1
             self.t_ += X.shape[0]
             self.loss_curve_.append(float(intermediate_result.fun))
@@ -613,14 +632,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             self.learning_rate_curve_.append(np.nan)  # a line search, not a fixed step
             metrics = {"loss": self.loss_curve_[-1]}
             if validation is not None:
-                self.validation_scores_.append(score)
-                self.validation_loss_curve_.append(val_loss)
-                metrics.update(val_loss=val_loss, val_score=score)
-                improved = score > best["score"] + self.tol
-                if score > best["score"]:
-                    best.update(score=score, iteration=self.n_iter_)
-                    best["theta"] = intermediate_result.x.copy()
-                best["stale"] = 0 if improved else best["stale"] + 1
+                self._record_validation(score, val_loss, metrics)
+                best.update(score, self.n_iter_, intermediate_result.x.copy)
             progress.update(self.n_iter_, metrics)
             subcontext = context.subcontext(task_name="iteration")
             subcontext.call_on_fit_task_begin(
@@ -629,14 +642,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             if self._stop_requested(subcontext, X, y, metadata):
                 stop_reason = "callback"
                 raise StopIteration
-            if best["stale"] > self.n_iter_no_change:
+            if best.stale > self.n_iter_no_change:
                 stop_reason = "early_stopping"
                 raise StopIteration
 
         try:
             result = minimize(
                 loss_and_gradient,
-                best_theta.copy(),
+                last_theta.copy(),
                 method="L-BFGS-B",
                 jac=True,
                 callback=on_iteration,
@@ -653,14 +666,13 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 limit = f"max_fun={self.max_fun} loss evaluations"
             theta = result.x
         except KeyboardInterrupt:
-            stop_reason, theta, limit = "interrupted", best_theta, None
+            stop_reason, theta, limit = "interrupted", last_theta, None
             self._warn_interrupted("iteration")
         finally:
             progress.close()
-        if best["theta"] is not None:
-            theta = best["theta"]
-            self.best_validation_score_ = best["score"]
-            self.best_epoch_ = best["iteration"]
+        if best.parameters is not None:
+            theta = best.parameters
+            self.best_validation_score_, self.best_epoch_ = best.score, best.epoch
         model.set_flat_parameters(theta)
         model.check_divergence()
         self._finish(stop_reason, incremental=False, limit=limit)
