@@ -237,6 +237,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     ):
         continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         self._hidden = _hidden_sizes(self.hidden_layer_sizes)
+        if self.solver == "lbfgs" and self.dropout:
+            # As LogisticRegression rejects a penalty its solver cannot handle.
+            raise ValueError(
+                f"dropout={self.dropout!r} needs solver='sgd' or 'adam', not "
+                "'lbfgs': L-BFGS's line search compares losses at several points "
+                "and would stop on the noise of dropout's fresh masks. Use "
+                "dropout=0.0 with 'lbfgs'."
+            )
         dtype = self._compute_dtype(continuing)
         accepted = dtype
         lazy = self.solver != "lbfgs" and not sp.issparse(X)

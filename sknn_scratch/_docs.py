@@ -67,6 +67,7 @@ hidden_layer_sizes : tuple of int, default=(128, 128)
 
     dropout : float in [0, 1), default=0.0
         Inverted-dropout rate on the hidden activations during training.
+        'sgd' and 'adam' only: L-BFGS needs the same loss at every evaluation.
 
     beta_1 : float in [0, 1), default=0.9
         'adam' only: decay rate of the first-moment estimate.

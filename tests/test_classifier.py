@@ -283,7 +283,8 @@ def test_persisted_model_continues_partial_fit(iris, tmp_path, how, solver):
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_same_random_state_gives_identical_fits(binary, solver):
     X, y = binary
-    params = {"shuffle": True, "dropout": 0.2, "early_stopping": True}
+    dropout = 0.0 if solver == "lbfgs" else 0.2
+    params = {"shuffle": True, "dropout": dropout, "early_stopping": True}
     first = make_clf(solver, **params).fit(X, y)
     second = make_clf(solver, **params).fit(X, y)
     assert_same_weights(first, second)
@@ -735,7 +736,7 @@ def test_refit_without_warm_start_starts_afresh(iris, solver):
 
 
 # ---------------------------------------------------------------- dropout
-@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("solver", STOCHASTIC_SOLVERS)
 def test_dropout_trains_and_predicts_deterministically(iris, solver):
     X, y = iris
     clf = make_clf(solver, dropout=0.3).fit(X, y)
@@ -743,6 +744,15 @@ def test_dropout_trains_and_predicts_deterministically(iris, solver):
     assert clf.score(X, y) > 0.85
     assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
     assert_array_equal(clf.predict(X), clf.predict(X))
+
+
+def test_dropout_with_lbfgs_raises_naming_both(iris):
+    X, y = iris
+    clf = make_clf("lbfgs", max_iter=5).fit(X, y)
+    fitted = copy.deepcopy(clf)
+    with pytest.raises(ValueError, match=r"dropout=0\.3 needs solver='sgd' or 'adam'"):
+        clf.set_params(dropout=0.3).fit(X, y)
+    assert_same_weights(clf, fitted)  # the failed fit kept the fitted model
 
 
 # ---------------------------------------------------------------- dtype
