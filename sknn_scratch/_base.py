@@ -225,6 +225,24 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             delattr(self, key)
         self.__dict__.update(state)
 
+    def _check_same_network(self):
+        """warm_start and partial_fit go on with the fitted network as it is."""
+        fitted = {
+            "hidden_layer_sizes": tuple(W.shape[1] for W in self.coefs_[:-1]),
+            "dtype": self.coefs_[0].dtype.name,
+        }
+        asked = {
+            "hidden_layer_sizes": tuple(self._hidden),
+            "dtype": self.dtype or fitted["dtype"],  # None: whatever was fitted
+        }
+        for name, value in asked.items():
+            if value != fitted[name]:
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} differs from the fitted "
+                    f"network's {fitted[name]!r}; fit with warm_start=False to "
+                    "start afresh"
+                )
+
     def _compute_dtype(self, continuing):
         if continuing:
             return self.coefs_[0].dtype
@@ -245,6 +263,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 "and would stop on the noise of dropout's fresh masks. Use "
                 "dropout=0.0 with 'lbfgs'."
             )
+        if continuing:
+            self._check_same_network()
         dtype = self._compute_dtype(continuing)
         accepted = dtype
         lazy = self.solver != "lbfgs" and not sp.issparse(X)
@@ -285,12 +305,6 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         if not continuing:
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], dtype)
-        elif [W.shape[1] for W in self.coefs_[:-1]] != self._hidden:
-            raise ValueError(
-                f"hidden_layer_sizes={self.hidden_layer_sizes!r} differs from the "
-                f"fitted network's {tuple(W.shape[1] for W in self.coefs_[:-1])}; "
-                "fit with warm_start=False to start afresh"
-            )
         self._optimizer = (
             None  # L-BFGS keeps no optimizer state between fits
             if self.solver == "lbfgs"

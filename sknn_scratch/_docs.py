@@ -101,7 +101,9 @@ dtype : {'float32', 'float64'} or None, default=None
 
     warm_start : bool, default=False
         Let ``fit`` continue from the previous weights instead of starting
-        afresh."""
+        afresh.  Continuing (here and in ``partial_fit``) keeps the fitted
+        network: a different ``hidden_layer_sizes`` or ``dtype`` raises
+        ``ValueError``."""
 
 ATTRIBUTES = """\
 n_features_in_ : int

@@ -710,6 +710,31 @@ def test_failed_refit_keeps_the_fitted_model(Estimator):
     assert not broken, "\n".join(broken)
 
 
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+@pytest.mark.parametrize(
+    "param, value, fitted",
+    [
+        ("hidden_layer_sizes", (4,), r"\(3,\)"),
+        ("dtype", "float32", "'float64'"),
+    ],
+)
+def test_continuing_with_another_network_raises(Estimator, how, param, value, fitted):
+    X, y = tiny_data(Estimator)
+    estimator = make(Estimator, dtype="float64", warm_start=True)
+    estimator.partial_fit(X, y, **classes_kwargs(Estimator))
+    before = copy.deepcopy(estimator)
+    estimator.set_params(**{param: value})
+    train = estimator.fit if how == "warm_start" else estimator.partial_fit
+    with pytest.raises(ValueError, match=rf"{param}=.* differs .* network's {fitted}"):
+        train(X, y)
+    assert_same_weights(estimator, before)
+    assert estimator.n_iter_ == before.n_iter_
+    estimator.set_params(**{param: before.get_params()[param]})
+    train(X, y)  # with the fitted network's settings it goes on
+    assert estimator.n_iter_ > before.n_iter_
+
+
 def test_failed_first_partial_fit_leaves_estimator_unfitted():
     X, y = tiny_data(ScratchMLPClassifier)
     clf = make(ScratchMLPClassifier)
