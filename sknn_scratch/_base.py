@@ -84,14 +84,23 @@ def _naming_errors(culprit):
         raise kind(f"{name}: {exc}") from exc
 
 
-def _check_range(X, dtype):
+def _check_range(X, dtype, name="X"):
     """Raise ValueError if float ``X`` has values that overflow ``dtype``."""
     limit = np.finfo(dtype).max
     if X.size and (X.max() > limit or X.min() < -limit):
         raise ValueError(
-            f"X: values beyond the range of {np.dtype(dtype).name} (+-{limit:.4g}); "
-            "scale X or train with dtype='float64'"
+            f"{name}: values beyond the range of {np.dtype(dtype).name} "
+            f"(+-{limit:.4g}); scale X or train with dtype='float64'"
         )
+
+
+def _targets(y):
+    """``y`` as the estimators take it: dense, and a single column as a vector."""
+    if sp.issparse(y):  # e.g. MultiLabelBinarizer(sparse_output=True)
+        y = y.toarray()
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning
+    return y
 
 
 def _bad_X(X, dtype):
@@ -282,8 +291,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 dtype=accepted,
                 reset=not continuing,
             )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning
+        y = _targets(y)
         dtype = X.dtype if isinstance(dtype, list) else np.dtype(dtype)
         if X.dtype != dtype:
             _check_range(X, dtype)
@@ -430,7 +438,9 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             X_val = validate_data(
                 self, X_val, accept_sparse="csr", dtype=X.dtype, reset=False
             )
-            y_val = np.asarray(y_val)
+            if X_val.dtype != self.coefs_[0].dtype:
+                _check_range(X_val, self.coefs_[0].dtype, name="validation_data X_val")
+            y_val = _targets(y_val if sp.issparse(y_val) else np.asarray(y_val))
             if y_val.shape[0] != X_val.shape[0]:
                 raise ValueError(
                     f"validation_data has {X_val.shape[0]} rows in X_val but "
@@ -474,7 +484,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             score = self._default_score(y_val_encoded, output, weights)
         else:
             kwargs = {} if weights is None else {"sample_weight": weights}
-            score = check_scoring(self, self.scoring)(self, X_val, y_val, **kwargs)
+            with warnings.catch_warnings():
+                # X_val was validated into an array: no feature names to check.
+                warnings.filterwarnings("ignore", "X does not have valid feature names")
+                score = check_scoring(self, self.scoring)(self, X_val, y_val, **kwargs)
         return float(score), float(loss)
 
     def _record_validation(self, score, val_loss, metrics):
@@ -595,7 +608,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             1.0 + optimizer.decay * max(optimizer.iterations - 1, 0)
         )
 
-    def _finish(self, stop_reason, incremental, limit=None):
+    def _finish(self, stop_reason, incremental, limit=None, advice=None):
         """Set the summary attributes; warn when a budget (``limit``) ran out."""
         self.stop_reason_ = stop_reason
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
@@ -605,9 +618,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         if stop_reason == "max_iter" and not incremental:
             unit = "iterations" if self.solver == "lbfgs" else "epochs"
             limit = limit or f"max_iter={self.max_iter} {unit}"
+            advice = advice or f"consider raising {limit.split('=')[0]}"
             warnings.warn(
                 f"{type(self).__name__}: stopped after {limit} without converging; "
-                f"consider raising {limit.split('=')[0]}.",
+                f"{advice}.",
                 ConvergenceWarning,
                 stacklevel=_USER_LEVEL + 1,
             )
@@ -683,12 +697,18 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             )
             if stop_reason is None:
                 stop_reason = "converged" if result.success else "max_iter"
-            limit = None
+            limit = advice = None
             if result.nfev >= self.max_fun:
                 limit = f"max_fun={self.max_fun} loss evaluations"
+            elif not result.success and result.nit < self.max_iter:
+                limit = f"{result.nit} iterations"
+                advice = (
+                    f"the line search failed ({result.message}); scale X, raise "
+                    "tol, or train with dtype='float64'"
+                )
             theta = result.x
         except KeyboardInterrupt:
-            stop_reason, theta, limit = "interrupted", last_theta, None
+            stop_reason, theta, limit, advice = "interrupted", last_theta, None, None
             self._warn_interrupted("iteration")
         finally:
             progress.close()
@@ -697,7 +717,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             self.best_validation_score_, self.best_epoch_ = best.score, best.epoch
         model.set_flat_parameters(theta)
         model.check_divergence()
-        self._finish(stop_reason, incremental=False, limit=limit)
+        self._finish(stop_reason, incremental=False, limit=limit, advice=advice)
         context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
 
     # ------------------------------------------------------------ predicting

@@ -356,6 +356,11 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
                     f"y must be a multilabel indicator matrix with {self.n_outputs_} "
                     "columns, as in the first fit"
                 )
+            if not np.isin(y, (0, 1)).all():
+                raise ValueError(
+                    "a multilabel indicator y must hold only 0 and 1; got "
+                    f"{np.unique(y)[:5].tolist()}"
+                )
             return y.astype(dtype)
         if kind == "multilabel-indicator":
             raise ValueError(

@@ -164,7 +164,9 @@ n_features_in_ : int
 
     stop_reason_ : str
         Why training stopped: 'converged', 'early_stopping', 'max_iter',
-        'callback' or 'interrupted'."""
+        'callback' or 'interrupted'.  'max_iter' means that a budget ran out
+        (for 'lbfgs' also ``max_fun``, or a line search that failed); the
+        ``ConvergenceWarning`` names which."""
 
 
 def compose(template):

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.optimize import minimize
 from scipy.stats import loguniform
 from sklearn.base import clone
 from sklearn.callback import ProgressBar, ScoringMonitor
@@ -26,7 +27,11 @@ from sklearn.datasets import (
     make_classification,
     make_multilabel_classification,
 )
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import (
+    ConvergenceWarning,
+    DataConversionWarning,
+    NotFittedError,
+)
 from sklearn.metrics import f1_score, log_loss, recall_score
 from sklearn.model_selection import (
     GridSearchCV,
@@ -596,6 +601,19 @@ def test_partial_fit_balanced_class_weight_comes_from_first_batch(imbalanced, so
     assert_close_weights(balanced, fixed, rtol=1e-12, atol=0)
 
 
+def test_sparse_multilabel_indicator_trains_as_dense(multilabel):
+    X, Y = multilabel
+    dense = make_clf(max_iter=5).fit(X, Y)
+    sparse = make_clf(max_iter=5).fit(X, sp.csr_matrix(Y))
+    assert_same_weights(sparse, dense)
+
+
+def test_multilabel_indicator_other_than_0_and_1_raises(multilabel):
+    X, Y = multilabel
+    with pytest.raises(ValueError, match="only 0 and 1; got \\[0, 2\\]"):
+        make_clf().fit(X, Y * 2)
+
+
 def test_dict_class_weight_with_multilabel_raises(multilabel):
     X, Y = multilabel
     with pytest.raises(ValueError, match="class_weight"):
@@ -698,6 +716,51 @@ def test_validation_scoring_by_callable(iris, solver):
     assert len(clf.validation_scores_) == clf.n_iter_
     # Without penalties, the validation loss is exactly the log loss.
     assert_allclose(clf.validation_scores_, -np.asarray(clf.validation_loss_curve_))
+
+
+def test_column_shaped_validation_labels_are_scored_as_labels(iris):
+    # A (n, 1) y_val used to broadcast against the predictions: wrong scores.
+    X, y = iris
+    X_train, X_val, y_train, y_val = train_test_split(X, y, stratify=y, random_state=0)
+    flat = make_clf(max_iter=5).fit(X_train, y_train, validation_data=(X_val, y_val))
+    column = make_clf(max_iter=5)
+    with pytest.warns(DataConversionWarning):
+        column.fit(X_train, y_train, validation_data=(X_val, y_val.reshape(-1, 1)))
+    assert column.validation_scores_ == flat.validation_scores_
+    assert column.best_validation_score_ == column.score(X_val, y_val)
+
+
+def test_validation_scoring_on_named_features_does_not_warn(iris):
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    clf = make_clf(early_stopping=True, scoring="accuracy", max_iter=3)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "X does not have valid feature names")
+        clf.fit(frame, y)
+    assert len(clf.validation_scores_) == 3
+
+
+def test_validation_x_beyond_the_compute_dtype_raises(iris):
+    X, y = iris
+    X_val = X.copy()
+    X_val[0, 0] = 1e39  # finite in float64, infinite in float32
+    clf = make_clf(dtype="float32")
+    with pytest.raises(ValueError, match="validation_data X_val: values beyond"):
+        clf.fit(X, y, validation_data=(X_val, y))
+
+
+def test_lbfgs_line_search_failure_warns_without_blaming_max_iter(iris, monkeypatch):
+    X, y = iris
+
+    def failing_search(fun, x0, **kwargs):
+        result = minimize(fun, x0, **{**kwargs, "options": {"maxiter": 2}})
+        result.success, result.message = False, "ABNORMAL_TERMINATION_IN_LNSRCH"
+        return result
+
+    monkeypatch.setattr(_base, "minimize", failing_search)
+    with pytest.warns(ConvergenceWarning, match="line search failed") as record:
+        make_clf("lbfgs", max_iter=100).fit(X, y)
+    assert "max_iter" not in str(record[0].message)
 
 
 # ---------------------------------------------------------------- warm_start
