@@ -340,6 +340,12 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
             if self._multilabel:
                 self.classes_ = np.arange(y.shape[1])
                 self.n_outputs_ = y.shape[1]
+                if classes is not None and not np.isin(self.classes_, classes).all():
+                    raise ValueError(
+                        f"classes={list(classes)!r} must name the {y.shape[1]} "
+                        f"columns of the multilabel indicator y: "
+                        f"{self.classes_.tolist()}"
+                    )
             else:
                 self.classes_ = _unique_labels(y if classes is None else classes)
                 if len(self.classes_) < 2:

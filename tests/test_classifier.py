@@ -608,6 +608,14 @@ def test_sparse_multilabel_indicator_trains_as_dense(multilabel):
     assert_same_weights(sparse, dense)
 
 
+def test_partial_fit_multilabel_classes_must_name_the_columns(multilabel):
+    X, Y = multilabel
+    with pytest.raises(ValueError, match=r"must name the 3 columns"):
+        make_clf().partial_fit(X, Y, classes=["a", "b"])
+    clf = make_clf().partial_fit(X, Y, classes=[0, 1, 2])
+    assert_array_equal(clf.classes_, [0, 1, 2])
+
+
 def test_multilabel_indicator_other_than_0_and_1_raises(multilabel):
     X, Y = multilabel
     with pytest.raises(ValueError, match="only 0 and 1; got \\[0, 2\\]"):
