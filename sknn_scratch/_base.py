@@ -86,6 +86,8 @@ def _naming_errors(culprit):
 
 def _check_range(X, dtype, name="X"):
     """Raise ValueError if float ``X`` has values that overflow ``dtype``."""
+    if X.dtype == dtype:
+        return  # nothing to convert, nothing to overflow
     limit = np.finfo(dtype).max
     if X.size and (X.max() > limit or X.min() < -limit):
         raise ValueError(
@@ -96,8 +98,8 @@ def _check_range(X, dtype, name="X"):
 
 def _targets(y):
     """``y`` as the estimators take it: dense, and a single column as a vector."""
-    if sp.issparse(y):  # e.g. MultiLabelBinarizer(sparse_output=True)
-        y = y.toarray()
+    # A sparse y is e.g. MultiLabelBinarizer(sparse_output=True)'s.
+    y = y.toarray() if sp.issparse(y) else np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning
     return y
@@ -293,8 +295,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             )
         y = _targets(y)
         dtype = X.dtype if isinstance(dtype, list) else np.dtype(dtype)
-        if X.dtype != dtype:
-            _check_range(X, dtype)
+        _check_range(X, dtype)
         if sample_weight is not None:
             with _naming_errors(lambda: "sample_weight"):
                 sample_weight = _check_sample_weight(
@@ -438,9 +439,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             X_val = validate_data(
                 self, X_val, accept_sparse="csr", dtype=X.dtype, reset=False
             )
-            if X_val.dtype != self.coefs_[0].dtype:
-                _check_range(X_val, self.coefs_[0].dtype, name="validation_data X_val")
-            y_val = _targets(y_val if sp.issparse(y_val) else np.asarray(y_val))
+            _check_range(X_val, self.coefs_[0].dtype, name="validation_data X_val")
+            y_val = _targets(y_val)
             if y_val.shape[0] != X_val.shape[0]:
                 raise ValueError(
                     f"validation_data has {X_val.shape[0]} rows in X_val but "
