@@ -4,9 +4,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from ._base import BaseMLP
 from ._docs import compose
@@ -20,7 +21,14 @@ def _target_type(y):
         and y.ndim == 1
         and all(isinstance(v, str | Integral) for v in y)
     ):
-        return "multiclass"  # labels of mixed types (ints and strings) are fine
+        # Labels of mixed types (ints and strings) are fine, but True == 1 and
+        # False == 0, so bools beside other integers would merge into one class.
+        if len({isinstance(v, bool) for v in y if not isinstance(v, str)}) == 2:
+            raise ValueError(
+                "y mixes bools and integers as labels; True and 1 (False and 0) "
+                "would be one class. Give the labels one type."
+            )
+        return "multiclass"
     kind = type_of_target(y, input_name="y")
     if kind in ("binary", "multiclass", "multilabel-indicator"):
         return kind
@@ -42,7 +50,23 @@ def _unique_labels(labels):
     return result
 
 
-def _check_class_weight_values(class_weight):
+def _mixed_types(labels):
+    """Whether ``labels`` are a vector that mixes strings and other objects."""
+    labels = np.asarray(labels)
+    return (
+        labels.dtype == object
+        and labels.ndim == 1
+        and len({isinstance(v, str) for v in labels}) == 2
+    )
+
+
+def _dict_class_weights(class_weight, classes):
+    """Per-class weights from a ``{label: weight}`` dict; classes not in it get 1.
+
+    Keys are matched as they are, so float and mixed-type labels work (scikit-learn's
+    ``compute_class_weight`` casts labels to int or str first).  As there, a key
+    that names no class raises, unless every class has a weight.
+    """
     for label, weight in class_weight.items():
         if (
             not isinstance(weight, Real)
@@ -54,6 +78,15 @@ def _check_class_weight_values(class_weight):
                 "class_weight values must be finite numbers >= 0, got "
                 f"{weight!r} for class {label!r}"
             )
+    classes = classes.tolist()
+    unweighted = [label for label in classes if label not in class_weight]
+    if unweighted and len(classes) - len(unweighted) != len(class_weight):
+        unknown = [label for label in class_weight if label not in set(classes)]
+        raise ValueError(
+            f"class_weight names labels that are not classes: {unknown!r}; the "
+            f"classes are {classes!r}"
+        )
+    return np.array([class_weight.get(label, 1.0) for label in classes], float)
 
 
 def _balanced_weights(indices, n_classes):
@@ -324,6 +357,33 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
             return logits[:, 0]
         return logits
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of ``predict(X)`` against ``y`` (subset accuracy, multilabel).
+
+        As :meth:`sklearn.base.ClassifierMixin.score`; labels that mix strings
+        and numbers, which scikit-learn's ``accuracy_score`` refuses, are
+        compared as they are.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels, or the true label indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the mean.
+
+        Returns
+        -------
+        score : float
+        """
+        if not (_mixed_types(y) or _mixed_types(getattr(self, "classes_", ()))):
+            return super().score(X, y, sample_weight=sample_weight)
+        predicted = self.predict(X)
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(y, predicted, sample_weight)
+        return float(np.average(predicted == y, weights=sample_weight))
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
@@ -418,10 +478,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
             indices = y_encoded.ravel().astype(np.intp)
             n_classes = len(self.classes_)
             if self.class_weight != "balanced":
-                _check_class_weight_values(self.class_weight)
-                per_class = compute_class_weight(
-                    self.class_weight, classes=self.classes_, y=self.classes_
-                )
+                per_class = _dict_class_weights(self.class_weight, self.classes_)
             elif incremental:
                 if not hasattr(self, "_partial_class_weight"):
                     self._partial_class_weight = _balanced_weights(indices, n_classes)

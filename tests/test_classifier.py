@@ -540,6 +540,67 @@ def test_mixed_type_object_labels_come_back_as_given():
     assert {type(v) for v in predicted[predicted != "a"]} == {int}
 
 
+def _mixed(values):
+    labels = np.empty(len(values), dtype=object)
+    labels[:] = values
+    return labels
+
+
+def test_mixed_type_labels_score_as_accuracy():
+    X, y = make_blobs(n_samples=150, centers=3, cluster_std=3.0, random_state=0)
+    y_mixed = _mixed([1, "a", 2])[y]
+    clf = make_clf(max_iter=5).fit(X, y_mixed)
+    correct = clf.predict(X) == y_mixed
+    assert 0.5 < correct.mean() < 1
+    assert clf.score(X, y_mixed) == pytest.approx(correct.mean())
+    weights = np.linspace(0, 1, len(y))
+    assert clf.score(X, y_mixed, sample_weight=weights) == pytest.approx(
+        np.average(correct, weights=weights)
+    )
+    # A cross-validation fold may train on the integer labels only and be
+    # scored on all of them.
+    ints = y != 1
+    partial = make_clf(max_iter=5).fit(X[ints], y_mixed[ints].astype(int))
+    assert partial.score(X, y_mixed) == pytest.approx(
+        np.mean(partial.predict(X) == y_mixed)
+    )
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.score(X, y_mixed[:10])
+
+
+def test_labels_mixing_bools_and_integers_raise():
+    X, y = make_blobs(n_samples=60, centers=3, random_state=0)
+    with pytest.raises(ValueError, match="mixes bools and integers"):
+        make_clf(max_iter=2).fit(X, _mixed([True, 1, 2])[y])
+    bools = make_clf(max_iter=2).fit(X, _mixed([True, False, True])[y])
+    assert bools.classes_.tolist() == [False, True]
+    with_str = make_clf(max_iter=2).fit(X, _mixed([True, "a", False])[y])
+    assert with_str.classes_.tolist() == [False, True, "a"]
+
+
+def test_dict_class_weight_with_mixed_type_labels():
+    X, y = make_blobs(n_samples=90, centers=3, random_state=0)
+    labels = _mixed([1, "a", 2])[y]
+    class_weight = {"a": 3.0, 2: 0.5}
+    weighted = make_clf(max_iter=3, class_weight=class_weight).fit(X, labels)
+    per_row = np.array([class_weight.get(label, 1.0) for label in labels])
+    by_rows = make_clf(max_iter=3).fit(X, labels, sample_weight=per_row)
+    assert_same_weights(weighted, by_rows)
+
+
+def test_dict_class_weight_naming_no_class_raises(binary):
+    X, y = binary
+    with pytest.raises(
+        ValueError, match=r"not classes: \[7\]; the classes are \[0, 1\]"
+    ):
+        make_clf(class_weight={0: 2.0, 7: 3.0}).fit(X, y)
+    # As in scikit-learn, extra keys are fine when every class has a weight
+    # (a cross-validation fold may lack a class).
+    extra = make_clf(max_iter=3, class_weight={0: 2.0, 1: 1.0, 7: 3.0}).fit(X, y)
+    only = make_clf(max_iter=3, class_weight={0: 2.0}).fit(X, y)
+    assert_same_weights(extra, only)
+
+
 # ---------------------------------------------------------------- probabilities
 @pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
 def test_predict_log_proba_is_log_of_predict_proba(request, target):
