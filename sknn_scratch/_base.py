@@ -92,7 +92,7 @@ def _check_range(X, dtype, name="X"):
     if X.size and (X.max() > limit or X.min() < -limit):
         raise ValueError(
             f"{name}: values beyond the range of {np.dtype(dtype).name} "
-            f"(+-{limit:.4g}); scale X or train with dtype='float64'"
+            f"(+-{limit:.4g}); scale it or train with dtype='float64'"
         )
 
 

@@ -5,13 +5,13 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
-from ._base import BaseMLP
+from ._base import BaseMLP, _check_range
 from ._docs import compose
 from ._sklearn_compat import _fit_context
 
 
 def _target_scaling(y, sample_weight):
-    """Weighted mean and standard deviation of each target (std 1 when constant).
+    """Weighted mean and standard deviation of each float64 target (std 1 if constant).
 
     Weighted statistics keep integer weights equivalent to repeated rows.
     """
@@ -25,10 +25,11 @@ def _target_scaling(y, sample_weight):
     std = np.sqrt(np.average((unit - mean) ** 2, axis=0, weights=sample_weight))
     mean, std = mean * magnitude, std * magnitude
     # A constant target still shows the mean's rounding error, up to about
-    # n * eps * |mean|: that is no spread to scale by.
-    rounding = len(y) * np.finfo(y.dtype).eps * np.maximum(np.abs(mean), 1)
+    # n * eps * |mean|: that is no spread to scale by.  (Relative to the mean
+    # only, so that targets of any units keep their spread.)
+    rounding = len(y) * np.finfo(y.dtype).eps * np.abs(mean)
     std[~(std > rounding)] = 1
-    return mean.astype(y.dtype), std.astype(y.dtype)
+    return mean, std
 
 
 class ScratchMLPRegressor(RegressorMixin, BaseMLP):
@@ -219,7 +220,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
         self, y, *, reset, classes=None, dtype=np.float64, sample_weight=None
     ):
         try:
-            y = np.asarray(y, dtype=dtype)
+            # Standardized in float64 whatever the compute dtype, so that the
+            # statistics of float32 training are as exact as float64's.
+            y = np.asarray(y, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"y must be numeric for a regressor: {exc}") from None
         if y.ndim not in (1, 2):
@@ -233,13 +236,16 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
             self._single_target = single_target
             self.n_outputs_ = n_outputs
             self.out_activation_ = "identity"
-            self._y_mean, self._y_scale = _target_scaling(y, sample_weight)
+            _check_range(y, dtype, name="y")  # predictions come back in dtype
+            mean, scale = _target_scaling(y, sample_weight)
+            self._y_mean, self._y_scale = mean.astype(dtype), scale.astype(dtype)
         elif n_outputs != self.n_outputs_:
             raise ValueError(
                 f"y has {n_outputs} targets, but the estimator was fitted on "
                 f"{self.n_outputs_}"
             )
-        return (y - self._y_mean) / self._y_scale
+        standardized = (y - self._y_mean.astype(np.float64)) / self._y_scale
+        return standardized.astype(dtype, copy=False)
 
     def _default_score(self, y_encoded, output, sample_weight):
         return r2_score(y_encoded, output, sample_weight=sample_weight)

@@ -137,6 +137,21 @@ def test_target_scale_does_not_change_the_fit(regression, solver):
     )
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("factor, offset", [(1e-9, 0.0), (1.0, 1e7)], ids=str)
+def test_small_or_offset_targets_are_standardized(regression, dtype, factor, offset):
+    # The spread of y * 1e-9 is below n * eps of float32, and 1e7 + y computed
+    # in float32 has rounding errors of order n * eps * 1e7: neither may be
+    # taken for a constant target (which is left unscaled).
+    X, y = regression
+    moved = factor * y + offset
+    plain = make_reg(dtype=dtype).fit(X, y)
+    reg = make_reg(dtype=dtype).fit(X, moved)
+    assert_allclose(reg._y_scale, factor * y.std(), rtol=1e-6)
+    assert reg.score(X, moved) == pytest.approx(plain.score(X, y), abs=1e-4)
+    assert reg.score(X, moved) > 0.9
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_raw_target_scale_learns_with_default_step(regression, solver):
     # Without the internal standardization, y with std ~ 1e5 would diverge or
