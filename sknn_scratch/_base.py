@@ -557,6 +557,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                     order=order if self.shuffle else None,
                     shuffle=False,
                 )
+                self._check_loss_growth(model, loss)
                 if validation is not None:
                     score, val_loss = self._validate_epoch(model, validation)
                 # The epoch is complete: checkpoint it and record it in one go, so
@@ -600,6 +601,27 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
 
     _curve_name = "accuracy"
+
+    #: no sound epoch ends with a training loss this many times the best one
+    EXPLOSIVE_LOSS_GROWTH = 1e4
+
+    def _check_loss_growth(self, model, loss):
+        """Raise DivergenceError when the epoch's loss exploded over the best one.
+
+        The weight checks of :meth:`nn.Model.check_divergence` miss a step too
+        large for squared error with bounded hidden units (tanh, logistic) or
+        through the output bias: the loss then grows by orders of magnitude per
+        epoch and stays finite for hundreds of epochs.  The losses here are in
+        standardized units (probabilities, standardized targets), so a best loss
+        below 1 counts as 1: a loss that small cannot explode 1e4-fold soundly.
+        """
+        if self.loss_curve_:
+            best = max(min(self.loss_curve_), 1.0)
+            if not loss <= self.EXPLOSIVE_LOSS_GROWTH * best:
+                raise model._diverged(
+                    f"the training loss grew from {min(self.loss_curve_):.3g} to "
+                    f"{loss:.3g} in one epoch"
+                )
 
     def _last_learning_rate(self):
         """Step size of the latest update (what the epoch ended with)."""

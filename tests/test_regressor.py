@@ -7,6 +7,7 @@ The last part checks the objective the 'lbfgs' solver minimises,
 networks.
 """
 
+import copy
 import pickle
 import warnings
 
@@ -310,6 +311,28 @@ def test_lbfgs_max_fun_stops_with_convergence_warning(regression):
     assert reg.n_iter_ <= 5
     assert reg.stop_reason_ != "converged"
     assert np.isfinite(reg.predict(X)).all()
+
+
+@pytest.mark.parametrize(
+    "activation, learning_rate", [("tanh", 1.0), ("logistic", 10.0)]
+)
+def test_finite_divergence_raises_and_keeps_previous_state(
+    regression, activation, learning_rate
+):
+    # Bounded hidden units keep the weights and the loss finite for hundreds of
+    # epochs while the loss grows a million-fold per epoch (through the output
+    # bias with 'logistic'): that is no convergence.
+    X, y = regression
+    reg = make_reg(activation=activation, learning_rate=1e-3, warm_start=True)
+    reg.fit(X, y)
+    before = copy.deepcopy(reg)
+    reg.set_params(learning_rate=learning_rate, max_iter=200)
+    with pytest.raises(ValueError, match=r"loss grew .* learning_rate"):
+        reg.fit(X, y)
+    assert_same_weights(reg, before)
+    assert reg.loss_curve_ == before.loss_curve_
+    with pytest.raises(ValueError, match="learning_rate"):
+        make_reg(activation=activation, learning_rate=learning_rate).fit(X, y)
 
 
 # ---------------------------------------------------------------- partial_fit
