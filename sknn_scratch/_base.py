@@ -96,13 +96,28 @@ def _check_range(X, dtype, name="X"):
         )
 
 
+def _native_labels(y):
+    """An object vector of only integers (or only bools) as an int (bool) array.
+
+    scikit-learn's metrics refuse integer labels held as objects (e.g. from a
+    pandas object column); as numbers they work everywhere.
+    """
+    if y.dtype == object and y.ndim == 1 and y.size:
+        if all(isinstance(v, bool) for v in y):
+            return y.astype(bool)
+        if all(isinstance(v, Integral) and not isinstance(v, bool) for v in y):
+            return np.array(y.tolist())  # int64, or objects beyond its range
+    return y
+
+
 def _targets(y):
-    """``y`` as the estimators take it: dense, and a single column as a vector."""
+    """``y`` as the estimators take it: dense, a single column as a vector, and
+    integer labels held as objects as integers."""
     # A sparse y is e.g. MultiLabelBinarizer(sparse_output=True)'s.
     y = y.toarray() if sp.issparse(y) else np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)  # scikit-learn's DataConversionWarning
-    return y
+    return _native_labels(y)
 
 
 def _bad_X(X, dtype):

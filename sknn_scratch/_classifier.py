@@ -3,13 +3,14 @@
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
-from ._base import BaseMLP
+from ._base import BaseMLP, _native_labels
 from ._docs import compose
 from ._sklearn_compat import StrOptions, _fit_context
 
@@ -268,7 +269,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
                     "classes must be passed on the first call to partial_fit."
                 )
         elif classes is not None and not np.array_equal(
-            _unique_labels(classes), self.classes_
+            _unique_labels(_native_labels(np.asarray(classes))), self.classes_
         ):
             raise ValueError(
                 f"classes={classes!r} differs from the classes of the previous "
@@ -377,6 +378,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         -------
         score : float
         """
+        if not sp.issparse(y):
+            y = _native_labels(np.asarray(y))
         if not (_mixed_types(y) or _mixed_types(getattr(self, "classes_", ()))):
             return super().score(X, y, sample_weight=sample_weight)
         predicted = self.predict(X)
@@ -407,7 +410,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
                         f"{self.classes_.tolist()}"
                     )
             else:
-                self.classes_ = _unique_labels(y if classes is None else classes)
+                self.classes_ = _unique_labels(
+                    y if classes is None else _native_labels(np.asarray(classes))
+                )
                 if len(self.classes_) < 2:
                     raise ValueError(
                         f"{type(self).__name__} needs samples of at least 2 classes "

@@ -578,6 +578,26 @@ def test_labels_mixing_bools_and_integers_raise():
     assert with_str.classes_.tolist() == [False, True, "a"]
 
 
+@pytest.mark.parametrize("values", [[0, 1, 2], [True, False, True]], ids=str)
+def test_labels_held_as_objects_work_like_numbers(values):
+    # E.g. a pandas object column of ints: scikit-learn's metrics refuse such
+    # labels, so they are taken as the numbers they are.
+    X, y = make_blobs(n_samples=90, centers=3, random_state=0)
+    as_objects, as_numbers = _mixed(values)[y], np.array(values)[y]
+    clf = make_clf(max_iter=5).fit(X, as_objects)
+    reference = make_clf(max_iter=5).fit(X, as_numbers)
+    assert clf.classes_.dtype == reference.classes_.dtype
+    assert_array_equal(clf.classes_, reference.classes_)
+    assert_same_weights(clf, reference)
+    assert clf.score(X, as_objects) == reference.score(X, as_numbers)
+    params = {"max_iter": 5, "early_stopping": True, "scoring": "accuracy"}
+    stopped = make_clf(**params).fit(X, as_objects)
+    expected = make_clf(**params).fit(X, as_numbers).best_validation_score_
+    assert stopped.best_validation_score_ == expected
+    streamed = make_clf().partial_fit(X, as_objects, classes=_mixed(values))
+    assert streamed.classes_.dtype == reference.classes_.dtype
+
+
 def test_dict_class_weight_with_mixed_type_labels():
     X, y = make_blobs(n_samples=90, centers=3, random_state=0)
     labels = _mixed([1, "a", 2])[y]
