@@ -433,6 +433,133 @@ def test_add_rejects_non_layers():
         Model().add(np.ones(3))
 
 
+@pytest.mark.parametrize(
+    "method, batch_size",
+    [
+        (method, batch_size)
+        for method in ["predict", "train", "train_epoch"]
+        for batch_size in [0, -1, 2.5, True]
+        # train_epoch counts True as 1: the estimators pass it on as given
+        if not (method == "train_epoch" and batch_size is True)
+    ],
+    ids=str,
+)
+def test_bad_batch_size_raises_naming_it(wrapped, method, batch_size):
+    # predict once returned uninitialised memory for -1; 0 and 2.5 failed in range()
+    model, X, y = wrapped
+    call = {
+        "predict": lambda: model.predict(X, batch_size=batch_size),
+        "train": lambda: model.train(X, y, batch_size=batch_size, print_every=0),
+        "train_epoch": lambda: model.train_epoch(X, y, batch_size=batch_size),
+    }[method]
+    with pytest.raises(ValueError, match=r"batch_size must be None or an int >= 1"):
+        call()
+    assert model.optimizer.iterations == 0
+
+
+def test_batch_size_larger_than_n_samples_is_one_batch(wrapped):
+    model, X, y = wrapped
+    cost, _ = model.train(X[:20], y[:20], batch_size=1000, print_every=0)
+    assert len(cost) == 1
+    assert_array_equal(model.predict(X, batch_size=1000), model.predict(X))
+
+
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        (np.ones(3), r"shape \(300,\), got shape \(3,\)"),
+        (np.ones((300, 1)), r"1-D .* got shape \(300, 1\)"),
+        (2.0, r"got shape \(\)"),
+        (np.where(np.arange(300) == 7, np.nan, 1.0), "NaN or infinity"),
+        (np.where(np.arange(300) == 7, np.inf, 1.0), "NaN or infinity"),
+        (np.where(np.arange(300) == 7, -1.0, 1.0), ">= 0, got -1.0"),
+        (np.zeros(300), "positive, finite sum, got 0.0"),
+        (np.full(300, 1e307), "positive, finite sum, got inf"),
+        (np.array(["1"] * 300), "numeric"),
+    ],
+    ids=["length", "2d", "scalar", "nan", "inf", "negative", "zero", "sum-inf", "str"],
+)
+def test_evaluate_rejects_bad_sample_weight(wrapped, sample_weight, match):
+    model, X, y = wrapped
+    with pytest.raises(ValueError, match=f"sample_weight.*{match}"):
+        model.evaluate(X, y, sample_weight=sample_weight)
+
+
+def test_evaluate_weights_the_loss(wrapped):
+    model, X, y = wrapped
+    weight = np.tile([0, 1, 2], 100)  # integers, a list works as well
+    proba = model.predict(X)
+    losses = -np.log(proba[np.arange(len(y)), y])
+    loss, accuracy = model.evaluate(X, y, sample_weight=list(weight))
+    assert_allclose(loss, np.average(losses, weights=weight), rtol=1e-12)
+    assert accuracy == model.evaluate(X, y)[1]  # the accuracy is unweighted
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, X, y: m.train(X[:, :63], y),
+        lambda m, X, y: m.train(X, y[:-1]),
+        lambda m, X, y: m.train(X, y, validation_data=(X[:, :63], y)),
+        lambda m, X, y: m.train(X, y, validation_data=(X,)),
+        lambda m, X, y: m.train(X, y, epochs=-1),
+        lambda m, X, y: m.train(X, y, batch_size=0),
+    ],
+    ids=["n-features", "y-length", "validation", "validation-pair", "epochs", "batch"],
+)
+def test_failed_train_leaves_the_model_unchanged(wrapped, call):
+    # float32 X on a float64 model: train once converted the parameters to
+    # float32 before it found the error
+    model, X, y = wrapped
+    before = [p.copy() for p in model.parameters()]
+    with pytest.raises(ValueError):
+        call(model, X.astype(np.float32), y)
+    assert model.dtype == np.float64
+    assert model.optimizer.iterations == 0
+    for got, want in zip(model.parameters(), before, strict=True):
+        assert got.dtype == np.float64
+        assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "validation_data, match",
+    [
+        (lambda X, y: (X,), "pair .* got tuple of length 1"),
+        (lambda X, y: (X, y, None), "pair .* got tuple of length 3"),
+        (lambda X, y: X[:2], "pair .* got ndarray"),
+        (lambda X, y: (X, None), "got None for y_val"),
+        (lambda X, y: (None, y), "got None for X_val"),
+        (lambda X, y: (X, y[:-1]), "300 samples but y has 299"),
+    ],
+    ids=["1-tuple", "3-tuple", "array", "y-none", "X-none", "y-length"],
+)
+def test_bad_validation_data_raises_naming_it(wrapped, validation_data, match):
+    model, X, y = wrapped
+    with pytest.raises(ValueError, match=f"validation_data.*{match}"):
+        model.train(X, y, validation_data=validation_data(X, y), print_every=0)
+
+
+@pytest.mark.parametrize("layers", [[], [SoftMax()]], ids=["empty", "no-dense"])
+def test_predict_without_hidden_layer_raises(small, layers):
+    X, _ = small
+    model = Model()
+    for layer in layers:
+        model.add(layer)
+    with pytest.raises(ValueError, match="no HiddenLayer"):
+        model.predict(X)
+
+
+def test_predict_before_wrap_matches_after_wrap(small):
+    # the estimators predict through unwrapped models: that must keep working
+    X, _ = small
+    model = Model()
+    model.add(HiddenLayer(64, 10, random_state=0))
+    model.add(SoftMax())
+    before = model.predict(X)
+    model.wrap()
+    assert_array_equal(model.predict(X), before)
+
+
 # -------------------------------------------------------------------- divergence
 @pytest.mark.parametrize("task", ["regression", "classification"])
 def test_huge_learning_rate_raises_divergence_error(task):

@@ -72,6 +72,55 @@ def _check_finite(A):
     raise ValueError("Input X contains NaN or infinity.")
 
 
+def _check_batch_size(batch_size, allow_bool=False):
+    """Return ``batch_size`` if it is None or an int >= 1; raise ValueError if not.
+
+    Booleans are refused although Python counts them as ints: ``True`` is far
+    more likely a misplaced flag than a request for one row per batch.  (The
+    estimators pass what scikit-learn's ``Interval(Integral)`` let through,
+    bools included: ``allow_bool``.)
+    """
+    if batch_size is None or (
+        isinstance(batch_size, int | np.integer)
+        and (allow_bool or not isinstance(batch_size, bool))
+        and batch_size >= 1
+    ):
+        return batch_size
+    raise ValueError(f"batch_size must be None or an int >= 1, got {batch_size!r}")
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    """Validate ``sample_weight`` for ``n_samples`` rows; return it as float64.
+
+    The weights must be a 1-D array of ``n_samples`` finite values >= 0 with a
+    positive (and finite) sum, so that the weighted mean they define exists.
+    """
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight)
+    if weights.ndim != 1 or weights.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must be 1-D with one weight per sample, shape "
+            f"({n_samples},), got shape {weights.shape}"
+        )
+    if not (
+        np.issubdtype(weights.dtype, np.integer)
+        or np.issubdtype(weights.dtype, np.floating)
+        or weights.dtype == np.bool_
+    ):
+        raise ValueError(f"sample_weight must be numeric, got dtype {weights.dtype}")
+    weights = weights.astype(np.float64, copy=False)
+    if not np.isfinite(weights).all():
+        raise ValueError("sample_weight contains NaN or infinity")
+    if (weights < 0).any():
+        raise ValueError(f"sample_weight must be >= 0, got {float(weights.min())}")
+    with np.errstate(over="ignore"):  # a sum too large is reported below
+        total = float(weights.sum())
+    if not 0 < total < math.inf:
+        raise ValueError(f"sample_weight must have a positive, finite sum, got {total}")
+    return weights
+
+
 class Model:
     """A feed-forward network trained by backpropagation (the seed's API).
 
@@ -343,6 +392,7 @@ class Model:
             weight (by its size without weights).
         """
         n_samples = X.shape[0]
+        _check_batch_size(batch_size, allow_bool=True)  # once per epoch
         batch_size = n_samples if batch_size is None else min(batch_size, n_samples)
         scale_before = self._weight_scale()
         if order is None and shuffle:
@@ -455,14 +505,34 @@ class Model:
         for layer in self.trainable_layers:
             layer.astype(dtype)
 
-    def _check_Xy(self, X, y):
+    def _check_Xy(self, X, y, convert=True):
         if self.loss is None:
             raise RuntimeError("call wrap() before training or evaluating the model")
-        X = self._check_X(X)
+        X = self._check_X(X, convert=convert)
         y = self.loss.check_targets(y, self.n_outputs)
         if len(y) != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but y has {len(y)}")
         return X, y
+
+    def _check_validation_data(self, validation_data):
+        """Validate ``validation_data = (X_val, y_val)``; return it unconverted."""
+        is_sequence = isinstance(validation_data, tuple | list)
+        if not (is_sequence and len(validation_data) == 2):
+            length = f" of length {len(validation_data)}" if is_sequence else ""
+            raise ValueError(
+                "validation_data must be a pair (X_val, y_val), got "
+                f"{type(validation_data).__name__}{length}"
+            )
+        X_val, y_val = validation_data
+        if X_val is None or y_val is None:
+            raise ValueError(
+                "validation_data must be a pair (X_val, y_val), got None for "
+                + ("X_val" if X_val is None else "y_val")
+            )
+        try:
+            return self._check_Xy(X_val, y_val, convert=False)
+        except ValueError as exc:
+            raise ValueError(f"validation_data: {exc}") from exc
 
     def train(
         self,
@@ -502,21 +572,20 @@ class Model:
         cost_history, accuracy_history : list of float
             The loss (with penalties) and accuracy of every step.
         """
-        if self.loss is not None:
-            self._set_dtype(X)
-        X, y = self._check_Xy(X, y)
+        # Everything is checked before the model changes: a failed call leaves
+        # the parameters (and their dtype) exactly as they were.
+        X, y = self._check_Xy(X, y, convert=False)
         if validation_data is not None:
-            X_val, y_val = self._check_Xy(*validation_data)
+            X_val, y_val = self._check_validation_data(validation_data)
         for name, value in (("epochs", epochs), ("print_every", print_every)):
             if not isinstance(value, int | np.integer) or value < 0:
                 raise ValueError(f"{name} must be an int >= 0, got {value!r}")
-        if batch_size is not None and (
-            not isinstance(batch_size, int | np.integer) or batch_size < 1
-        ):
-            raise ValueError(
-                f"batch_size must be None or an int >= 1, got {batch_size!r}"
-            )
+        _check_batch_size(batch_size)
         rng = as_generator(random_state)
+        self._set_dtype(X)
+        X = X.astype(self.dtype, copy=False)
+        if validation_data is not None:
+            X_val = X_val.astype(self.dtype, copy=False)
         cost_history, accuracy_history = [], []
         n_steps = math.ceil(X.shape[0] / (batch_size or X.shape[0]))
 
@@ -585,6 +654,12 @@ class Model:
         -------
         output : ndarray of shape (n_samples, n_outputs)
         """
+        if not any(layer.trainable for layer in self.layers):
+            raise ValueError(
+                "the model has no HiddenLayer; add layers with add() (and call "
+                "wrap() to train) before predicting"
+            )
+        _check_batch_size(batch_size)
         if check_input:
             X = self._check_X(X, convert=False)
         layers = self.layers
@@ -622,8 +697,22 @@ class Model:
         return output
 
     def evaluate(self, X, y, sample_weight=None):
-        """Return ``(loss, accuracy)`` on ``(X, y)``; the loss includes penalties."""
+        """Return ``(loss, accuracy)`` on ``(X, y)``; the loss includes penalties.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the loss's mean: finite, >= 0, with a positive sum.  The
+            accuracy is unweighted.
+
+        Returns
+        -------
+        loss, accuracy : float
+        """
         X, y = self._check_Xy(X, y)
-        output = self.predict(X)
+        sample_weight = _check_sample_weight(sample_weight, X.shape[0])
+        output = self.predict(X, check_input=False)
         loss = self.loss.calculate(output, y, sample_weight) + self.penalty()
         return loss, self.loss.accuracy(output, y)
