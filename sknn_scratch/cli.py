@@ -8,6 +8,7 @@ so the two cannot drift apart.
 
 import argparse
 import json
+import pickle
 import sys
 import warnings
 from pathlib import Path
@@ -22,6 +23,18 @@ DATASETS = ("digits", "mnist", "fashion-mnist")
 # (784-128-128-10, batch 128, momentum 0.9) for 10 epochs, with a larger, decaying
 # step and a progress bar.  Measured: 97.9-98.0 % test accuracy on MNIST.
 TRAIN_DEFAULTS = {"max_iter": 10, "learning_rate": 0.1, "decay": 1e-3, "verbose": 1}
+# What joblib.load raises on a file that is not a saved model: a CSV or .npy file
+# gives IndexError, random bytes KeyError, an empty file EOFError, a pickle of a
+# class that is not installed ImportError.  OSError is reported on its own.
+_NOT_A_MODEL_ERRORS = (
+    AttributeError,
+    EOFError,
+    ImportError,
+    LookupError,
+    TypeError,
+    ValueError,
+    pickle.UnpicklingError,
+)
 
 
 def scale_pixels(X, high=255.0):
@@ -52,6 +65,17 @@ def _parse_value(text):
         except (ValueError, AttributeError):
             pass
     return text
+
+
+def _positive_int(text):
+    """An argparse type: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {text!r}")
+    return value
 
 
 def _parse_sizes(text):
@@ -100,9 +124,15 @@ def _load_dataset(name, data_dir):
         X, y = load_digits(return_X_y=True)
         split = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
         return (split[0], split[2]), (split[1], split[3]), 16.0
-    from sknn_scratch.datasets import load_mnist
+    from sknn_scratch.datasets import _TITLES, _WrongKindError, load_mnist
 
-    train, test = load_mnist(data_dir, kind=name)
+    try:
+        train, test = load_mnist(data_dir, kind=name)
+    except _WrongKindError as exc:  # a CLI user chooses the kind with --dataset
+        raise ValueError(
+            f"{exc.path} is the {_TITLES[exc.kind]} file {exc.name}; "
+            f"use --dataset {exc.kind}"
+        ) from None
     return train, test, 255.0
 
 
@@ -117,6 +147,35 @@ def _fail(parser, message):
     parser.error(message.splitlines()[0] if message else "failed")
 
 
+def _check_output(parser, path, plot=False):
+    """Fail before any training if ``path`` cannot be written.
+
+    The folder must exist; a plot's extension must be a format matplotlib
+    writes (checked only when matplotlib is installed: without it
+    :func:`_save_plot` writes nothing and says why).
+    """
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        reason = "is not a directory" if folder.exists() else "does not exist"
+        _fail(parser, f"cannot write {path}: the folder {folder} {reason}")
+    if path.is_dir():
+        _fail(parser, f"cannot write {path}: it is a directory")
+    if not plot or not path.suffix:  # no suffix: matplotlib writes PNG
+        return
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        return
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix[1:].lower() not in formats:
+        _fail(
+            parser,
+            f"cannot write {path}: matplotlib does not write {path.suffix!r} "
+            f"files (supported: {', '.join(sorted(formats))})",
+        )
+
+
 def _train(args, parser):
     from sklearn.metrics import classification_report
     from sklearn.pipeline import make_pipeline
@@ -128,6 +187,12 @@ def _train(args, parser):
         clf._validate_params()  # a bad value: one line naming it, exit status 2
     except ValueError as exc:
         _fail(parser, str(exc))
+    if args.dataset == "digits" and args.data_dir is not None:
+        _fail(parser, "--data-dir applies to mnist and fashion-mnist, not digits")
+    if args.save:
+        _check_output(parser, args.save)
+    if args.plot:
+        _check_output(parser, args.plot, plot=True)
     try:
         (X_train, y_train), (X_test, y_test), high = _load_dataset(
             args.dataset, args.data_dir
@@ -138,7 +203,10 @@ def _train(args, parser):
         FunctionTransformer(scale_pixels, kw_args={"high": high}), clf
     )
     print(f"Training {clf.hidden_layer_sizes} on {len(X_train)} {args.dataset} images")
-    _fit_quietly(model, X_train, y_train)
+    try:
+        _fit_quietly(model, X_train, y_train)
+    except (TypeError, ValueError) as exc:  # values valid alone, not together
+        _fail(parser, str(exc))
     accuracy = model.score(X_test, y_test)
     if args.report:
         print(classification_report(y_test, model.predict(X_test), digits=3))
@@ -149,14 +217,17 @@ def _train(args, parser):
     if args.save:
         import joblib
 
-        joblib.dump(model, args.save)
+        try:
+            joblib.dump(model, args.save)
+        except OSError as exc:
+            _fail(parser, f"cannot write {args.save}: {exc}")
         print(f"Saved the model (scaling + network) to {args.save}")
     if args.plot:
-        _save_plot(clf, args.plot)
+        _save_plot(clf, args.plot, parser)
     return 0
 
 
-def _save_plot(clf, path):
+def _save_plot(clf, path, parser):
     try:
         from sknn_scratch.plot import TrainingCurveDisplay
 
@@ -164,7 +235,10 @@ def _save_plot(clf, path):
     except ImportError as exc:
         print(f"Not writing {path}: {exc}", file=sys.stderr)
         return
-    display.figure_.savefig(path, dpi=120, bbox_inches="tight")
+    try:
+        display.figure_.savefig(path, dpi=120, bbox_inches="tight")
+    except OSError as exc:
+        _fail(parser, f"cannot write {path}: {exc}")
     print(f"Wrote the training curves to {path}")
 
 
@@ -180,8 +254,20 @@ def _predict(args, parser):
 
     try:
         model = joblib.load(args.model)
-    except (OSError, ValueError, EOFError) as exc:
+    except OSError as exc:
         _fail(parser, f"cannot load model {args.model}: {exc}")
+    except _NOT_A_MODEL_ERRORS as exc:
+        _fail(
+            parser,
+            f"cannot load model {args.model}: not a saved model "
+            f"({': '.join(filter(None, (type(exc).__name__, str(exc))))})",
+        )
+    if not hasattr(model, "predict"):
+        _fail(
+            parser,
+            f"cannot load model {args.model}: it holds a "
+            f"{type(model).__name__}, not a model",
+        )
     try:
         X = _read_input(args.input)
     except (OSError, ValueError) as exc:
@@ -195,13 +281,17 @@ def _predict(args, parser):
             header = "prediction"
     except ValueError as exc:
         _fail(parser, f"cannot predict on {args.input}: {exc}")
-    out = open(args.output, "w") if args.output else sys.stdout
+    fmt = "%.6g" if args.proba else "%s"
+    if not args.output:
+        np.savetxt(
+            sys.stdout, result, delimiter=",", header=header, comments="", fmt=fmt
+        )
+        return 0
     try:
-        fmt = "%.6g" if args.proba else "%s"
-        np.savetxt(out, result, delimiter=",", header=header, comments="", fmt=fmt)
-    finally:
-        if args.output:
-            out.close()
+        with open(args.output, "w") as out:
+            np.savetxt(out, result, delimiter=",", header=header, comments="", fmt=fmt)
+    except OSError as exc:
+        _fail(parser, f"cannot write {args.output}: {exc}")
     return 0
 
 
@@ -211,6 +301,7 @@ def _demo(args, parser):
     from sklearn.metrics import classification_report
     from sklearn.model_selection import train_test_split
 
+    _check_output(parser, args.plot, plot=True)
     X, y = load_digits(return_X_y=True)
     X = scale_pixels(X, high=16.0)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -233,7 +324,7 @@ def _demo(args, parser):
         f"Test accuracy: {clf.score(X_test, y_test):.4f} after {clf.n_iter_} "
         f"epochs ({clf.stop_reason_}, best epoch {clf.best_epoch_})"
     )
-    _save_plot(clf, args.plot)
+    _save_plot(clf, args.plot, parser)
     return 0
 
 
@@ -255,7 +346,9 @@ def build_parser():
     demo = commands.add_parser(
         "demo", help="train on scikit-learn's bundled digits (no download)"
     )
-    demo.add_argument("--epochs", type=int, default=100, help="maximum epochs (100)")
+    demo.add_argument(
+        "--epochs", type=_positive_int, default=100, help="maximum epochs (100)"
+    )
     demo.add_argument(
         "--plot",
         default="training_curves.png",
@@ -270,7 +363,8 @@ def build_parser():
     train.add_argument(
         "--data-dir",
         default=None,
-        help="folder of the IDX .gz files (default: the download cache)",
+        help="folder of the IDX .gz files of mnist or fashion-mnist "
+        "(default: the download cache)",
     )
     train.add_argument("--save", metavar="MODEL.joblib", help="save the fitted model")
     train.add_argument("--plot", metavar="CURVES.png", help="write the training curves")

@@ -103,6 +103,20 @@ class DatasetNotFoundError(FileNotFoundError):
     """
 
 
+class _WrongKindError(ValueError):
+    """A file is intact but belongs to the other kind (MNIST for Fashion-MNIST).
+
+    ``path`` is the file, ``kind`` the kind it belongs to and ``name`` its name
+    there; the command line turns it into a ``--dataset`` hint.
+    """
+
+    def __init__(self, path: Path, kind: str, name: str):
+        super().__init__(
+            f"{path}: this is the {_TITLES[kind]} file {name}; use kind={kind!r}"
+        )
+        self.path, self.kind, self.name = path, kind, name
+
+
 def _urlopen(url: str, timeout: float):
     """Open ``url`` for reading; the one place that touches the network.
 
@@ -191,11 +205,16 @@ def _parse_idx(raw: bytes, path: Path, ndim: int) -> np.ndarray:
     return np.frombuffer(raw, np.uint8, offset=header_size).reshape(shape).copy()
 
 
-def _read(path: Path, sha256: str, ndim: int) -> np.ndarray:
-    """Verify, decompress and parse one .gz IDX file."""
+def _read(path: Path, kind: str, ndim: int) -> np.ndarray:
+    """Verify, decompress and parse one .gz IDX file of ``kind``."""
     compressed = path.read_bytes()
     digest = hashlib.sha256(compressed).hexdigest()
+    sha256 = SHA256[kind][path.name]
     if digest != sha256:
+        for other in set(KINDS) - {kind}:  # intact, so not to be deleted
+            for name, other_sha256 in SHA256[other].items():
+                if digest == other_sha256:
+                    raise _WrongKindError(path, other, name)
         raise ValueError(
             f"{path}: SHA-256 {digest} differs from the original's {sha256}; "
             "the file is incomplete or altered (delete it to download it again)"
@@ -214,14 +233,34 @@ def _read(path: Path, sha256: str, ndim: int) -> np.ndarray:
 def _load_split(folder: Path, kind: str, prefix: str):
     """Read one split: images flattened to (n, rows * cols), and labels."""
     images, labels = f"{prefix}-images-idx3-ubyte.gz", f"{prefix}-labels-idx1-ubyte.gz"
-    X = _read(folder / images, SHA256[kind][images], ndim=3)
-    y = _read(folder / labels, SHA256[kind][labels], ndim=1)
+    X = _read(folder / images, kind, ndim=3)
+    y = _read(folder / labels, kind, ndim=1)
     if len(X) != len(y):
         raise ValueError(
             f"{folder}: {images} holds {len(X)} images but {labels} holds "
             f"{len(y)} labels"
         )
     return X.reshape(len(X), -1), y
+
+
+def _make_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return the new ones, deepest first."""
+    created = []
+    for path in (folder, *folder.parents):
+        if path.exists():
+            break
+        created.append(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return created
+
+
+def _remove_empty(created: list[Path]) -> None:
+    """Remove the folders :func:`_make_folder` created, as long as they are empty."""
+    for path in created:
+        try:
+            path.rmdir()
+        except OSError:  # holds a file downloaded before the failure
+            return
 
 
 def load_mnist(
@@ -249,9 +288,10 @@ def load_mnist(
         images; both have 60,000 training and 10,000 test images of 28 x 28
         pixels in ten classes.
     download : bool, default=True
-        Download missing files into ``data_home`` (created if needed).  When
-        False, missing files raise :class:`DatasetNotFoundError` without any
-        network access.
+        Download missing files into ``data_home`` (created if needed, and
+        removed again if the download fails and leaves it empty).  When False,
+        missing files raise :class:`DatasetNotFoundError` without any network
+        access or any folder created.
 
     Returns
     -------
@@ -266,7 +306,9 @@ def load_mnist(
     ------
     ValueError
         If ``kind`` is unknown, or a file fails its SHA-256 check, is not valid
-        gzip, or is not a well-formed IDX file; the message names the file.
+        gzip, or is not a well-formed IDX file; the message names the file.  A
+        file of the other kind (MNIST read as Fashion-MNIST, or the reverse)
+        is named as such, with the ``kind`` that reads it.
     DatasetNotFoundError
         If files are missing and ``download=False`` or the download failed.
         A subclass of :class:`FileNotFoundError`; the message names the folder
@@ -325,10 +367,12 @@ def load_mnist(
     missing = [name for name in FILES if not (folder / name).is_file()]
     if missing and not download:
         raise _not_found(kind, folder, missing, "download=False")
+    created = []
     for position, name in enumerate(missing):
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            created = created or _make_folder(folder)
             _download(kind, name, folder)
         except OSError as exc:
+            _remove_empty(created)  # a mistyped data_home leaves no trace
             raise _not_found(kind, folder, missing[position:], str(exc)) from None
     return _load_split(folder, kind, "train"), _load_split(folder, kind, "t10k")

@@ -119,6 +119,22 @@ def test_checksum_mismatch_raises(fake_mnist):
 
 
 @pytest.mark.parametrize(
+    "kind, other, title",
+    [("fashion-mnist", "mnist", "MNIST"), ("mnist", "fashion-mnist", "Fashion-MNIST")],
+)
+def test_file_of_the_other_kind_is_named(tmp_path, kind, other, title):
+    make_fake(tmp_path, other)
+    with pytest.raises(ValueError) as excinfo:
+        load_mnist(tmp_path, kind, download=False)
+    message = str(excinfo.value)
+    assert message == (
+        f"{tmp_path / TRAIN_IMAGES}: this is the {title} file {TRAIN_IMAGES}; "
+        f"use kind={other!r}"
+    )
+    assert "delete" not in message  # the file is intact
+
+
+@pytest.mark.parametrize(
     "corrupt",
     [
         pytest.param(lambda data: data[: len(data) // 2], id="truncated"),
@@ -273,7 +289,7 @@ def test_interrupted_download_leaves_nothing(tmp_path, monkeypatch, error):
         load_mnist(data_home)
 
     assert all(name in str(excinfo.value) for name in FILES)
-    assert os.listdir(data_home) == []
+    assert not data_home.exists()  # created for the download, removed with it
     # The partial bytes went to a hidden temporary, never to the final name.
     during = responses[0].seen_during_download
     assert len(during) == 1 and during[0].startswith(".train-images-idx3-ubyte.gz.")
@@ -294,7 +310,7 @@ def test_short_download_fails_checksum_and_leaves_nothing(tmp_path, monkeypatch)
     monkeypatch.setattr(datasets, "_urlopen", short)
     with pytest.raises(DatasetNotFoundError, match="SHA-256 mismatch"):
         load_mnist(data_home)
-    assert os.listdir(data_home) == []
+    assert not data_home.exists()
 
 
 def test_offline_raises_not_found(tmp_path, monkeypatch):
@@ -309,7 +325,33 @@ def test_offline_raises_not_found(tmp_path, monkeypatch):
     message = str(excinfo.value)
     assert str(data_home) in message and "SKNN_SCRATCH_DATA" in message
     assert all(name in message for name in FILES)
-    assert os.listdir(data_home) == []
+    assert not data_home.exists()
+
+
+def test_failed_download_removes_only_the_folders_it_created(tmp_path, monkeypatch):
+    def offline(url, timeout):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(datasets, "_urlopen", offline)
+    (tmp_path / "existing").mkdir()
+    with pytest.raises(DatasetNotFoundError):
+        load_mnist(tmp_path / "existing" / "typo" / "mnist")
+    assert os.listdir(tmp_path / "existing") == []  # kept: it was there before
+    with pytest.raises(DatasetNotFoundError):
+        load_mnist(tmp_path / "existing")
+    assert os.listdir(tmp_path / "existing") == []
+
+
+def test_failed_download_keeps_the_files_it_fetched(tmp_path, monkeypatch):
+    make_fake(tmp_path / "mirror")
+    (tmp_path / "mirror" / TRAIN_LABELS).unlink()  # the second file fails
+    monkeypatch.setitem(
+        datasets.MIRRORS, "mnist", ((tmp_path / "mirror").as_uri() + "/",)
+    )
+    data_home = tmp_path / "cache" / "mnist"
+    with pytest.raises(DatasetNotFoundError, match=TRAIN_LABELS):
+        load_mnist(data_home)
+    assert os.listdir(data_home) == [TRAIN_IMAGES]
 
 
 def test_sknn_scratch_data_is_honoured(tmp_path, monkeypatch):
@@ -369,3 +411,14 @@ def test_real_data(kind, monkeypatch):
     assert X_train.max() == 255 and X_test.max() == 255
     assert_array_equal(np.bincount(y_train, minlength=10), REAL_COUNTS[kind][0])
     assert_array_equal(np.bincount(y_test, minlength=10), REAL_COUNTS[kind][1])
+
+
+@pytest.mark.parametrize(
+    "kind, other", [("mnist", "fashion-mnist"), ("fashion-mnist", "mnist")]
+)
+def test_real_data_of_the_other_kind_is_named(kind, other):
+    folder = REAL_DATA / other
+    if not folder.is_dir():
+        pytest.skip(f"real {other} data not present at {folder}")
+    with pytest.raises(ValueError, match=f"use kind={other!r}$"):
+        load_mnist(folder, kind, download=False)
