@@ -587,7 +587,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 self.learning_rate_curve_.append(self._last_learning_rate())
                 metrics = {"loss": loss, self._curve_name: accuracy}
                 if validation is None:
-                    best.update(-loss, self.n_iter_)
+                    best.update(-self._loss_in_tol_units(loss), self.n_iter_)
                 else:
                     self._record_validation(score, val_loss, metrics)
                     best.update(score, self.n_iter_, lambda: [p.copy() for p in params])
@@ -616,6 +616,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
 
     _curve_name = "accuracy"
+
+    def _loss_in_tol_units(self, loss):
+        """The training loss in the units ``tol`` applies to (scikit-learn's)."""
+        return loss
 
     #: no sound epoch ends with a training loss this many times the best one
     EXPLOSIVE_LOSS_GROWTH = 1e4

@@ -247,5 +247,11 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
         standardized = (y - self._y_mean.astype(np.float64)) / self._y_scale
         return standardized.astype(dtype, copy=False)
 
+    def _loss_in_tol_units(self, loss):
+        # The loss sums the squared error over the targets, the objective whose
+        # gradient scikit-learn descends; the loss scikit-learn reports, and
+        # compares with tol, is the mean over them.
+        return loss / self.n_outputs_
+
     def _default_score(self, y_encoded, output, sample_weight):
         return r2_score(y_encoded, output, sample_weight=sample_weight)

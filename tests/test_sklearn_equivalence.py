@@ -268,6 +268,26 @@ def test_same_random_state_trains_sklearns_regressor(solver, n_targets):
     assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
 
 
+@pytest.mark.parametrize("n_targets", [1, 3])
+def test_training_loss_convergence_stops_where_sklearn_does(n_targets):
+    # ``tol`` applies to scikit-learn's loss, the mean over the targets, where
+    # ours sums them.  (Exact without a penalty, which is not divided.)
+    X, y = regression_data(n_targets)
+    ours_params, theirs_params = same_seed_settings("sgd", alpha=0.0)
+    for params in (ours_params, theirs_params):
+        params.update(max_iter=300, tol=1e-3, n_iter_no_change=3)
+    ours = ScratchMLPRegressor(**ours_params).fit(X, y)
+    theirs = TransformedTargetRegressor(
+        MLPRegressor(**theirs_params), transformer=StandardScaler()
+    ).fit(X, y)
+    assert ours.stop_reason_ == "converged"
+    assert ours.n_iter_ == theirs.regressor_.n_iter_ < 300
+    assert_allclose(
+        np.array(ours.loss_curve_) / n_targets, theirs.regressor_.loss_curve_
+    )
+    assert_same_network(ours, theirs.regressor_)
+
+
 # Early stopping draws the hold-out from the same stream, right after the
 # initial weights, as scikit-learn does, and keeps the best epoch's weights.
 # Multiclass differs on purpose: scikit-learn stratifies the hold-out only when
