@@ -120,10 +120,17 @@ def _targets(y):
     return _native_labels(y)
 
 
-def _bad_X(X, dtype):
+def _bad_X(estimator, X, dtype, continuing):
     """Whether ``X`` alone fails validation (so the error is about X, not y)."""
     try:
-        check_array(X, accept_sparse="csr", dtype=dtype)
+        if continuing:  # the feature count and names must match the fitted ones
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                validate_data(
+                    estimator, X, accept_sparse="csr", dtype=dtype, reset=False
+                )
+        else:
+            check_array(X, accept_sparse="csr", dtype=dtype)
     except (ValueError, TypeError):
         return True
     return False
@@ -298,7 +305,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             # Dense float X of the other float dtype stays as it is: minibatches
             # are converted as they are gathered, never a copy of all of X.
             accepted = [dtype, *(d for d in (np.float64, np.float32) if d != dtype)]
-        with _naming_errors(lambda: "X" if _bad_X(X, dtype) else "y"):
+        with _naming_errors(lambda: "X" if _bad_X(self, X, dtype, continuing) else "y"):
             X, y = validate_data(
                 self,
                 X,
@@ -451,17 +458,26 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             ):
                 raise ValueError("validation_data must be a tuple (X_val, y_val)")
             X_val, y_val = validation_data
-            X_val = validate_data(
-                self, X_val, accept_sparse="csr", dtype=X.dtype, reset=False
-            )
-            _check_range(X_val, self.coefs_[0].dtype, name="validation_data X_val")
-            y_val = _targets(y_val)
-            if y_val.shape[0] != X_val.shape[0]:
+            if X_val is None or y_val is None:
                 raise ValueError(
-                    f"validation_data has {X_val.shape[0]} rows in X_val but "
-                    f"{y_val.shape[0]} in y_val"
+                    "validation_data must be a tuple (X_val, y_val); got None for "
+                    + ("X_val" if X_val is None else "y_val")
                 )
-            y_val_encoded = self._encode_targets(y_val, reset=False, dtype=X.dtype)
+            # Errors about X_val and y_val name validation_data, not X and y.
+            with _naming_errors(lambda: "validation_data"):
+                X_val = validate_data(
+                    self, X_val, accept_sparse="csr", dtype=X.dtype, reset=False
+                )
+                _check_range(X_val, self.coefs_[0].dtype, name="validation_data X_val")
+                y_val = _targets(y_val)
+                if y_val.ndim == 0:
+                    raise ValueError(f"y_val must be an array, got {y_val!r}")
+                if y_val.shape[0] != X_val.shape[0]:
+                    raise ValueError(
+                        f"validation_data has {X_val.shape[0]} rows in X_val but "
+                        f"{y_val.shape[0]} in y_val"
+                    )
+                y_val_encoded = self._encode_targets(y_val, reset=False, dtype=X.dtype)
             return X, y, y_encoded, sample_weight, (X_val, y_val, y_val_encoded, None)
         if not self.early_stopping:
             return X, y, y_encoded, sample_weight, None

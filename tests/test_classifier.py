@@ -1304,16 +1304,41 @@ def test_invalid_parameter_raises_naming_it(iris, param, value):
         (lambda X, y: X, "validation_data"),
         (lambda X, y: (X, y, y), "validation_data"),
         (lambda X, y: (X, y[:-1]), "validation_data"),
-        (lambda X, y: (X[:, :3], y), "features"),
-        (lambda X, y: (X, np.where(y == 2, 7, y)), "not seen"),
-        (lambda X, y: (np.full_like(X, np.nan), y), "NaN"),
+        (lambda X, y: (X, None), "validation_data .*None for y_val"),
+        (lambda X, y: (X, 3), "validation_data: y_val must be an array"),
+        (lambda X, y: (X[:, :3], y), "validation_data: X has 3 features"),
+        (lambda X, y: (X, np.where(y == 2, 7, y)), "validation_data: .*not seen"),
+        (lambda X, y: (np.full_like(X, np.nan), y), "validation_data: .*NaN"),
     ],
-    ids=["not-a-tuple", "three-items", "lengths", "features", "labels", "nan"],
+    ids=[
+        "not-a-tuple",
+        "three-items",
+        "lengths",
+        "none",
+        "scalar",
+        "features",
+        "labels",
+        "nan",
+    ],
 )
 def test_malformed_validation_data_raises(iris, make_validation_data, match):
+    # Each message names validation_data: X_val's and y_val's faults are not
+    # the training data's.
     X, y = iris
     with pytest.raises(ValueError, match=match):
         make_clf().fit(X, y, validation_data=make_validation_data(X, y))
+
+
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_wrong_feature_count_when_continuing_is_blamed_on_X(iris, how):
+    X, y = iris
+    clf = make_clf(max_iter=2, warm_start=how == "warm_start")
+    if how == "partial_fit":
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    else:
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match=r"^X has 3 features, but"):
+        getattr(clf, "partial_fit" if how == "partial_fit" else "fit")(X[:, :3], y)
 
 
 # ---------------------------------------------------------------- threads
