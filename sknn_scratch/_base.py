@@ -352,6 +352,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             X, y, y_encoded, sample_weight, validation = self._split_validation(
                 X, y, y_encoded, sample_weight, validation_data
             )
+        if validation is None and self.validation_scores_ is not None:
+            # Unvalidated epochs after validated ones: the curves would no longer
+            # cover the last epochs of loss_curve_, and the best validated epoch
+            # is no longer the model's.  They describe an earlier network.
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
         if self.solver == "lbfgs":
             with training_threads(X.shape[0], sizes, dtype):
                 self._fit_lbfgs(model, X, y, y_encoded, sample_weight, validation)

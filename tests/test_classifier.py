@@ -759,6 +759,25 @@ def test_validation_data_is_scored_every_epoch(binary, solver):
     assert clf.score(X_val, y_val) == clf.best_validation_score_
 
 
+@pytest.mark.parametrize("then", ["partial_fit", "warm_start"])
+def test_unvalidated_epochs_drop_earlier_validation_curves(binary, then):
+    # Validation curves cover the last epochs of loss_curve_; epochs without
+    # validation after validated ones would break that, and the best validated
+    # epoch would no longer be the model's.
+    X, y = binary
+    clf = make_clf(max_iter=3, tol=0, warm_start=then == "warm_start")
+    clf.fit(X, y, validation_data=(X, y))
+    assert len(clf.validation_scores_) == 3
+    (clf.partial_fit if then == "partial_fit" else clf.fit)(X, y)
+    assert clf.validation_scores_ is None
+    assert clf.validation_loss_curve_ is None
+    assert clf.best_validation_score_ is None
+    assert clf.best_epoch_ == np.argmin(clf.loss_curve_) + 1
+    if then == "warm_start":  # validating again starts new curves
+        clf.fit(X, y, validation_data=(X, y))
+        assert len(clf.validation_scores_) == 3 < clf.n_iter_
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_tol_convergence_stops_without_warning(iris, solver):
     X, y = iris
