@@ -635,7 +635,13 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 np.copyto(param, kept)
             self.best_validation_score_, self.best_epoch_ = best.score, best.epoch
         self._finish(stop_reason, incremental)
-        context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
+        context.call_on_fit_task_end(
+            estimator=self,
+            X=X,
+            y=y,
+            metadata=metadata,
+            reconstruction_attributes={},  # the fitted estimator itself
+        )
 
     _curve_name = "accuracy"
 
@@ -781,7 +787,13 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         model.set_flat_parameters(theta)
         model.check_divergence()
         self._finish(stop_reason, incremental=False, limit=limit, advice=advice)
-        context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata)
+        context.call_on_fit_task_end(
+            estimator=self,
+            X=X,
+            y=y,
+            metadata=metadata,
+            reconstruction_attributes={},  # the fitted estimator itself
+        )
 
     # ------------------------------------------------------------ predicting
     def _forward(self, X, logits=False):

@@ -1096,10 +1096,28 @@ def test_scoring_monitor_logs_every_epoch(iris, solver):
     monitor = ScoringMonitor(scoring="accuracy")
     clf = make_clf(solver, max_iter=6, tol=0).set_callbacks(monitor).fit(X, y)
     rows = monitor.get_logs().data
-    assert len(rows) == clf.n_iter_ == 6
-    assert [row["task_id"] for row in rows] == list(range(6))
-    assert all(0 <= row["accuracy"] <= 1 for row in rows)
-    assert rows[-1]["accuracy"] == clf.score(X, y)
+    epochs = [row for row in rows if row["task_name"] != "fit"]
+    assert len(epochs) == clf.n_iter_ == 6
+    assert [row["task_id"] for row in epochs] == list(range(6))
+    assert all(0 <= row["accuracy"] <= 1 for row in epochs)
+    assert epochs[-1]["accuracy"] == clf.score(X, y)
+    # and the finished model, as scikit-learn's own estimators log it
+    (fit,) = [row for row in rows if row["task_name"] == "fit"]
+    assert fit["accuracy"] == clf.score(X, y)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_scoring_monitor_logs_the_kept_best_epoch(iris, solver):
+    X, y = iris
+    X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)
+    monitor = ScoringMonitor(scoring="accuracy")
+    clf = make_clf(solver, max_iter=40, n_iter_no_change=3).set_callbacks(monitor)
+    clf.fit(X_train, y_train, validation_data=(X_val, y_val))
+    assert clf.best_epoch_ < clf.n_iter_  # the model is an earlier epoch's
+    rows = monitor.get_logs().data
+    (fit,) = [row for row in rows if row["task_name"] == "fit"]
+    assert fit["accuracy"] == clf.score(X_train, y_train)
+    assert fit["accuracy"] == rows[clf.best_epoch_]["accuracy"]
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
