@@ -710,7 +710,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             if not np.isfinite(loss):
                 raise model._diverged(f"the loss became {loss}")
             output = model.layers[-1].output
-            last["accuracy"] = model.loss.accuracy(output, y_encoded)
+            last["accuracy"] = model.loss.accuracy(output, y_encoded, sample_weight)
             return loss, gradient
 
         metadata = {} if sample_weight is None else {"sample_weight": sample_weight}

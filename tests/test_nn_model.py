@@ -485,14 +485,16 @@ def test_evaluate_rejects_bad_sample_weight(wrapped, sample_weight, match):
         model.evaluate(X, y, sample_weight=sample_weight)
 
 
-def test_evaluate_weights_the_loss(wrapped):
+def test_evaluate_weights_the_loss_and_the_accuracy(wrapped):
     model, X, y = wrapped
     weight = np.tile([0, 1, 2], 100)  # integers, a list works as well
     proba = model.predict(X)
     losses = -np.log(proba[np.arange(len(y)), y])
+    hits = proba.argmax(axis=1) == y
     loss, accuracy = model.evaluate(X, y, sample_weight=list(weight))
     assert_allclose(loss, np.average(losses, weights=weight), rtol=1e-12)
-    assert accuracy == model.evaluate(X, y)[1]  # the accuracy is unweighted
+    assert accuracy == pytest.approx(np.average(hits, weights=weight), abs=1e-12)
+    assert model.evaluate(X, y)[1] == pytest.approx(hits.mean(), abs=1e-12)
 
 
 @pytest.mark.parametrize(

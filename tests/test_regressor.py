@@ -195,6 +195,22 @@ def test_integer_sample_weight_equals_repeated_rows(regression, solver):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
+def test_training_r2_curve_is_weighted(regression, solver):
+    # Rows of weight 0 with wild targets must not drag the training R² down.
+    X, y = regression
+    sample_weight = np.ones(len(y))
+    sample_weight[::2] = 0
+    y_noisy = np.where(sample_weight > 0, y, 1e4)
+    reg = make_reg(solver, **FULL_BATCH).fit(X, y_noisy, sample_weight=sample_weight)
+    # One full batch: the epoch's R² is the (standardized) weighted R² of the
+    # network before the epoch's step; the last epoch's is close to score's.
+    assert reg.accuracy_curve_[-1] > 0.5  # unweighted it is below -1
+    assert reg.accuracy_curve_[-1] == pytest.approx(
+        reg.score(X, y_noisy, sample_weight=sample_weight), abs=0.05
+    )
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_zero_sample_weight_equals_dropping_rows(regression, solver):
     X, y = regression
     sample_weight = np.ones(len(y))

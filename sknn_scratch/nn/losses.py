@@ -40,8 +40,9 @@ class Loss:
     """Base class: weighted mean of per-sample losses, and its gradients.
 
     Subclasses implement ``check_targets``, ``forward`` (per-sample losses),
-    ``backward``, ``fused_backward`` and ``accuracy``; :meth:`calculate` turns
-    the per-sample losses into the (weighted) mean.
+    ``backward``, ``fused_backward`` and ``accuracy`` (called with a third
+    argument, the sample weights, only when there are weights); :meth:`calculate`
+    turns the per-sample losses into the (weighted) mean.
 
     Examples
     --------
@@ -215,11 +216,13 @@ class CategoricalCrossEntropy(Loss):
         self.dinputs = dinputs
         return dinputs
 
-    def accuracy(self, y_pred, y_true):
-        """Fraction of rows whose most probable class is the true one."""
+    def accuracy(self, y_pred, y_true, sample_weight=None):
+        """(Weighted) fraction of rows whose most probable class is the true one."""
         labels = y_true if y_true.ndim == 1 else np.argmax(y_true, axis=1)
-        hits = np.count_nonzero(np.argmax(y_pred, axis=1) == labels)
-        return float(hits) / len(labels)
+        hits = np.argmax(y_pred, axis=1) == labels
+        if sample_weight is not None:
+            return float(np.average(hits, weights=sample_weight))
+        return float(np.count_nonzero(hits)) / len(labels)
 
 
 class BinaryCrossEntropy(Loss):
@@ -288,10 +291,11 @@ class BinaryCrossEntropy(Loss):
         self.dinputs = dinputs
         return dinputs
 
-    def accuracy(self, y_pred, y_true):
-        """Subset accuracy: share of rows with every output on the right side of 0.5."""
+    def accuracy(self, y_pred, y_true, sample_weight=None):
+        """Subset accuracy: (weighted) share of rows with every output right of 0.5."""
         y_true = self._as_2d(y_true, y_pred)
-        return float(np.mean(np.all((y_pred > 0.5) == (y_true > 0.5), axis=1)))
+        hits = np.all((y_pred > 0.5) == (y_true > 0.5), axis=1)
+        return float(np.average(hits, weights=sample_weight))
 
 
 class MeanSquaredError(Loss):
@@ -341,13 +345,16 @@ class MeanSquaredError(Loss):
 
     fused_backward = backward
 
-    def accuracy(self, y_pred, y_true):
-        """R², the coefficient of determination averaged over outputs."""
+    def accuracy(self, y_pred, y_true, sample_weight=None):
+        """R², the coefficient of determination averaged over outputs (weighted
+        as scikit-learn's ``r2_score``)."""
         y_true = self._as_2d(y_true, y_pred)
+        w = 1.0 if sample_weight is None else sample_weight[:, None]
         # A diagnostic of one batch: a wildly wrong batch may score -inf.
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            residual = np.sum((y_true - y_pred) ** 2, axis=0)
-            total = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)
+            residual = np.sum(w * (y_true - y_pred) ** 2, axis=0)
+            mean = np.average(y_true, axis=0, weights=sample_weight)
+            total = np.sum(w * (y_true - mean) ** 2, axis=0)
             r2 = np.where(
                 total > 0, 1 - residual / total, np.where(residual > 0, 0.0, 1.0)
             )

@@ -430,7 +430,11 @@ class Model:
                 X_batch = converted
             y_batch = y[rows]
             loss, output = self.train_step(X_batch, y_batch, weights)
-            accuracy = self.loss.accuracy(output, y_batch)
+            accuracy = (  # weights only if any: a custom loss may not take them
+                self.loss.accuracy(output, y_batch)
+                if weights is None
+                else self.loss.accuracy(output, y_batch, weights)
+            )
             total_weight += batch_weight
             total_loss += loss * batch_weight
             total_accuracy += accuracy * batch_weight
@@ -704,8 +708,8 @@ class Model:
         X : array-like or sparse matrix of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the loss's mean: finite, >= 0, with a positive sum.  The
-            accuracy is unweighted.
+            Weights of the loss's mean and of the accuracy: finite, >= 0, with a
+            positive sum.
 
         Returns
         -------
@@ -715,4 +719,6 @@ class Model:
         sample_weight = _check_sample_weight(sample_weight, X.shape[0])
         output = self.predict(X, check_input=False)
         loss = self.loss.calculate(output, y, sample_weight) + self.penalty()
-        return loss, self.loss.accuracy(output, y)
+        if sample_weight is None:
+            return loss, self.loss.accuracy(output, y)
+        return loss, self.loss.accuracy(output, y, sample_weight)
