@@ -234,6 +234,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
         validation_data : tuple (X_val, y_val), default=None
             Scored at the end of every epoch (every iteration for 'lbfgs') and
             used for early stopping: training keeps the best epoch's weights.
+            Taken as given: a Pipeline's earlier steps do not transform it
+            (see the user guide's "Early stopping").
 
         Returns
         -------

@@ -163,6 +163,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseMLP):
             Scored (R², or ``scoring``) at the end of every epoch (every
             iteration for 'lbfgs') and used for early stopping: training keeps
             the best epoch's weights.
+            Taken as given: a Pipeline's earlier steps do not transform it
+            (see the user guide's "Early stopping").
 
         Returns
         -------
