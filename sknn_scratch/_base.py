@@ -635,12 +635,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 np.copyto(param, kept)
             self.best_validation_score_, self.best_epoch_ = best.score, best.epoch
         self._finish(stop_reason, incremental)
+        self._end_fit_task(context, X, y, metadata)
+
+    def _end_fit_task(self, context, X, y, metadata):
+        """Tell the callbacks that fit ended; its result is the estimator itself."""
         context.call_on_fit_task_end(
-            estimator=self,
-            X=X,
-            y=y,
-            metadata=metadata,
-            reconstruction_attributes={},  # the fitted estimator itself
+            estimator=self, X=X, y=y, metadata=metadata, reconstruction_attributes={}
         )
 
     _curve_name = "accuracy"
@@ -787,13 +787,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         model.set_flat_parameters(theta)
         model.check_divergence()
         self._finish(stop_reason, incremental=False, limit=limit, advice=advice)
-        context.call_on_fit_task_end(
-            estimator=self,
-            X=X,
-            y=y,
-            metadata=metadata,
-            reconstruction_attributes={},  # the fitted estimator itself
-        )
+        self._end_fit_task(context, X, y, metadata)
 
     # ------------------------------------------------------------ predicting
     def _forward(self, X, logits=False):
