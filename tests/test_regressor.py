@@ -7,7 +7,6 @@ The last part checks the objective the 'lbfgs' solver minimises,
 networks.
 """
 
-import copy
 import pickle
 import warnings
 
@@ -332,23 +331,28 @@ def test_lbfgs_max_fun_stops_with_convergence_warning(regression):
 @pytest.mark.parametrize(
     "activation, learning_rate", [("tanh", 1.0), ("logistic", 10.0)]
 )
-def test_finite_divergence_raises_and_keeps_previous_state(
-    regression, activation, learning_rate
-):
+def test_finite_divergence_warns(regression, activation, learning_rate):
     # Bounded hidden units keep the weights and the loss finite for hundreds of
     # epochs while the loss grows a million-fold per epoch (through the output
-    # bias with 'logistic'): that is no convergence.
+    # bias with 'logistic'): that is no convergence, and must not pass silently.
     X, y = regression
-    reg = make_reg(activation=activation, learning_rate=1e-3, warm_start=True)
-    reg.fit(X, y)
-    before = copy.deepcopy(reg)
-    reg.set_params(learning_rate=learning_rate, max_iter=200)
-    with pytest.raises(ValueError, match=r"loss grew .* learning_rate"):
+    reg = make_reg(activation=activation, learning_rate=learning_rate, max_iter=50)
+    with pytest.warns(ConvergenceWarning, match=r"diverged: .* learning rate"):
         reg.fit(X, y)
-    assert_same_weights(reg, before)
-    assert reg.loss_curve_ == before.loss_curve_
-    with pytest.raises(ValueError, match="learning_rate"):
-        make_reg(activation=activation, learning_rate=learning_rate).fit(X, y)
+    assert reg.loss_curve_[-1] > 1e4 * min(reg.loss_curve_)
+
+
+def test_unscaled_data_of_sklearn_checks_fits_with_a_warning(regression):
+    # scikit-learn's estimator checks fit the default estimator on X ~ N(100, 1)
+    # and expect a model back; its loss explodes, and the user is told.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(loc=100, size=(80, 2)), rng.normal(size=80)
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        reg = ScratchMLPRegressor(random_state=0).fit(X, y)
+    assert reg.predict(X).shape == (80,)
+    with warnings.catch_warnings():  # a sound fit does not warn
+        warnings.simplefilter("error", ConvergenceWarning)
+        make_reg(max_iter=300, tol=1e-2, n_iter_no_change=2).fit(*regression)
 
 
 # ---------------------------------------------------------------- partial_fit
