@@ -352,7 +352,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             X, y, y_encoded, sample_weight, validation = self._split_validation(
                 X, y, y_encoded, sample_weight, validation_data
             )
-        if validation is None and self.validation_scores_ is not None:
+        if validation is not None:
+            if self.validation_scores_ is None:
+                self.validation_scores_, self.validation_loss_curve_ = [], []
+        elif self.validation_scores_ is not None:
             # Unvalidated epochs after validated ones: the curves would no longer
             # cover the last epochs of loss_curve_, and the best validated epoch
             # is no longer the model's.  They describe an earlier network.
@@ -566,8 +569,6 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         params = model.parameters()
         checkpoint = [p.copy() for p in params]  # weights after the last full epoch
         saved_optimizer = copy.deepcopy(self._optimizer)  # and the optimizer state
-        if validation is not None and self.validation_scores_ is None:
-            self.validation_scores_, self.validation_loss_curve_ = [], []
         best = _BestEpoch(self.tol)  # of the validation score, or of -loss
         stop_reason = "max_iter"
         metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
@@ -724,8 +725,6 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
         progress = EpochProgress(self.max_iter, self.verbose, type(self).__name__)
         last_theta = model.flat_parameters()  # of the last completed iteration
-        if validation is not None and self.validation_scores_ is None:
-            self.validation_scores_, self.validation_loss_curve_ = [], []
         best = _BestEpoch(self.tol)  # of the validation score
         stop_reason = None
 

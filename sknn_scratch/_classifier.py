@@ -42,7 +42,7 @@ def _target_type(y):
 
 def _unique_labels(labels):
     """Sorted distinct labels; numbers before strings when the types are mixed."""
-    labels = np.asarray(labels)
+    labels = _native_labels(np.asarray(labels))
     if labels.dtype != object:
         return np.unique(labels)
     ordered = sorted(set(labels.tolist()), key=lambda v: (isinstance(v, str), v))
@@ -80,9 +80,8 @@ def _dict_class_weights(class_weight, classes):
                 f"{weight!r} for class {label!r}"
             )
     classes = classes.tolist()
-    unweighted = [label for label in classes if label not in class_weight]
-    if unweighted and len(classes) - len(unweighted) != len(class_weight):
-        unknown = [label for label in class_weight if label not in set(classes)]
+    unknown = [label for label in class_weight if label not in classes]
+    if unknown and any(label not in class_weight for label in classes):
         raise ValueError(
             f"class_weight names labels that are not classes: {unknown!r}; the "
             f"classes are {classes!r}"
@@ -271,7 +270,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
                     "classes must be passed on the first call to partial_fit."
                 )
         elif classes is not None and not np.array_equal(
-            _unique_labels(_native_labels(np.asarray(classes))), self.classes_
+            _unique_labels(classes), self.classes_
         ):
             raise ValueError(
                 f"classes={classes!r} differs from the classes of the previous "
@@ -412,9 +411,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseMLP):
                         f"{self.classes_.tolist()}"
                     )
             else:
-                self.classes_ = _unique_labels(
-                    y if classes is None else _native_labels(np.asarray(classes))
-                )
+                self.classes_ = _unique_labels(y if classes is None else classes)
                 if len(self.classes_) < 2:
                     raise ValueError(
                         f"{type(self).__name__} needs samples of at least 2 classes "
