@@ -8,7 +8,8 @@ import threading
 
 import numpy as np
 import pytest
-from numpy.testing import assert_array_equal
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from sknn_scratch import ScratchMLPClassifier
@@ -221,12 +222,69 @@ def test_thread_invariance_probe_agrees_with_direct_products():
         assert_array_equal(one, many)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [300, 784, 1500])
+def test_products_cut_at_the_inner_block_keep_their_bits_on_any_thread_count(dtype, k):
+    # Inner dimensions beyond one BLAS block (784 MNIST pixels, or a long
+    # batch in X.T @ dZ) are where the BLAS's own cut depends on the threads.
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((128, k)).astype(dtype)
+    b = rng.standard_normal((k, 128)).astype(dtype)
+    results = []
+    for n_threads in (1, 2):
+        out = np.empty((128, 128), dtype)
+        with threadpool_limits(n_threads, user_api="blas"):
+            _blas.matmul(a, b, out, lambda out=out: np.empty_like(out))
+        results.append(out)
+    assert_array_equal(results[0], results[1])
+    assert_allclose(results[0], a.astype(np.float64) @ b, rtol=1e-3, atol=1e-3)
+
+
+def test_matmul_cuts_long_inner_dimensions_and_passes_sparse_through(monkeypatch):
+    monkeypatch.setattr(_blas, "inner_block", lambda dtype: 16)
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((5, 50)), rng.standard_normal((50, 3))
+    asked = []
+
+    def scratch():
+        asked.append(True)
+        return np.empty((5, 3))
+
+    out = _blas.matmul(a, b, np.empty((5, 3)), scratch)
+    assert asked  # 50 > 16: cut into four pieces of 12-13
+    assert_allclose(out, a @ b, rtol=1e-12)
+    sparse = sp.csr_matrix(np.where(a > 1, a, 0.0))
+    out = _blas.matmul(sparse, b, np.empty((5, 3)), scratch)
+    assert_allclose(out, sparse.toarray() @ b, rtol=1e-12)
+
+
+def test_inner_block_is_the_longest_candidate_that_keeps_its_bits(monkeypatch):
+    tried = []
+
+    def same_bits(rng, k, dtype):  # one block up to 400; 512 cut in equal halves
+        tried.append(k)
+        return k <= 400 or k == 512
+
+    monkeypatch.setattr(_blas, "_same_bits_on_two_threads", same_bits)
+    _blas.inner_block.cache_clear()
+    try:
+        assert _blas.inner_block(np.dtype(np.float64)) == 384
+        assert 505 in tried  # 512 alone would have passed
+    finally:
+        _blas.inner_block.cache_clear()
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_a_seeded_float64_fit_is_bit_identical_whatever_the_threads(monkeypatch):
+@pytest.mark.parametrize(
+    ("dtype", "n_features"), [(np.float64, 64), (np.float64, 784), (np.float32, 784)]
+)
+def test_a_seeded_fit_is_bit_identical_whatever_the_threads(
+    monkeypatch, dtype, n_features
+):
     # Make the tuner switch thread counts at every step: if the BLAS gave
     # different bits per thread count, the fit would differ from a one-thread fit.
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((3000, 64))
+    X = rng.standard_normal((3000, n_features)).astype(dtype)
     y = (X[:, :3].sum(axis=1) > 0).astype(int)
 
     def fit():
@@ -249,6 +307,9 @@ def test_a_seeded_float64_fit_is_bit_identical_whatever_the_threads(monkeypatch)
     switched = fit()
     for a, b in zip(reference.coefs_, switched.coefs_, strict=True):
         assert_array_equal(a, b)
-    if tuners:  # a BLAS whose float64 bits depend on threads is not tuned
+    # The products are cut so that no thread count changes their bits: with
+    # several BLAS threads the seeded fit is tuned, and did switch.
+    assert len(tuners) == (max(_blas_threads(), default=1) > 1)
+    if tuners:
         counts = {count for count, _, _ in tuners[0].history}
         assert counts == set(tuners[0].counts)

@@ -15,14 +15,20 @@ three times slower than on one thread (``benchmarks/bench_mnist.py
   follows the machine as other processes come and go, at a small cost when the
   load is steady.
 * The thread count must not change the results: ``random_state`` promises
-  bit-identical models.  OpenBLAS splits float64 products the same way
-  whatever its thread count, but its float32 kernels sum in a different order
-  for every thread count.  So :func:`thread_invariant` checks, once per dtype
-  and layer shapes, that the products of the run give the same bits on one and
-  on all threads; where they do not, the count stays fixed: one thread when the
-  largest product is small (below ``SMALL_GEMM_FLOPS``), the BLAS default
-  otherwise.  A caller without a fixed ``random_state`` (no reproducibility
-  promised) may allow tuning anyway.
+  bit-identical models.  A BLAS sums each entry of a product over the inner
+  dimension in blocks of a fixed length; up to that length one entry is one
+  running sum, whoever computes it, but longer inner dimensions are cut
+  differently on one thread and on several (OpenBLAS 0.3.31 with SkylakeX
+  kernels: beyond 448 in float32 and 384 in float64, so MNIST's 784 inputs
+  gave other bits on two threads).  So the training products go through
+  :func:`matmul`, which cuts the inner dimension itself into pieces no longer
+  than :func:`inner_block` (the longest block found to keep its bits) and adds
+  the pieces up in a fixed order; and :func:`thread_invariant` checks, once
+  per dtype and layer shapes, that the products of the run, so cut, give the
+  same bits on one and on all threads.  Where they do not, the count stays
+  fixed: one thread when the largest product is small (below
+  ``SMALL_GEMM_FLOPS``), the BLAS default otherwise.  A caller without a fixed
+  ``random_state`` (no reproducibility promised) may allow tuning anyway.
 * BLAS threads are a setting of the whole process.  While two training runs are
   active in different threads of one process, the count is held at one thread
   and no tuner switches it.
@@ -35,13 +41,14 @@ from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
+import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 #: below this many floating-point operations per matrix product, one thread
 #: (for runs whose results would depend on the thread count)
 SMALL_GEMM_FLOPS = 2**25
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _controller = None
 _limiter = None
 _depth = 0  # training runs active in this process
@@ -67,6 +74,102 @@ def _set_threads(count):
     _blas_controller().limit(limits=count)
 
 
+#: inner-dimension lengths tried by :func:`inner_block`, longest first
+INNER_BLOCKS = (512, 448, 384, 320, 256, 192, 128, 64)
+
+
+@lru_cache(maxsize=8)
+def inner_block(dtype):
+    """The longest inner dimension (of ``INNER_BLOCKS``) the BLAS sums in one block.
+
+    Found by experiment, once per dtype and process: a candidate ``block`` of
+    ``INNER_BLOCKS``, from the longest, is taken when ``(128, k) @ (k, 128)``
+    gives the same bits on one thread and on two for a spread of ``k`` in
+    ``(block / 2, block]``, the lengths :func:`matmul`'s pieces can have.
+    (Testing ``block`` alone is not enough: OpenBLAS halves some longer inner
+    dimensions into two equal blocks on any thread count, so 512 agrees where
+    505 does not.)  It depends on the BLAS and the
+    processor only, not on the thread limits in force, so that a fit in a
+    one-thread worker cuts its products as the same fit elsewhere does.
+    Returns the shortest candidate when none agrees (:func:`thread_invariant`
+    then keeps the thread count fixed).
+
+    Parameters
+    ----------
+    dtype : numpy dtype
+    """
+    rng = np.random.default_rng(0)
+    with _lock:
+        limits = [lib.num_threads for lib in _blas_controller().lib_controllers]
+        try:
+            for block in INNER_BLOCKS:
+                if all(
+                    _same_bits_on_two_threads(rng, k, dtype)
+                    for k in {
+                        block,
+                        block - 1,
+                        block - 7,
+                        3 * block // 4 + 3,
+                        block // 2 + 1,
+                    }
+                ):
+                    return block
+            return INNER_BLOCKS[-1]
+        finally:
+            for lib, count in zip(
+                _blas_controller().lib_controllers, limits, strict=True
+            ):
+                lib.set_num_threads(count)
+
+
+def _same_bits_on_two_threads(rng, k, dtype):
+    a = rng.standard_normal((128, k)).astype(dtype)
+    b = rng.standard_normal((k, 128)).astype(dtype)
+    _set_threads(1)
+    one = a @ b
+    _set_threads(2)
+    return np.array_equal(one, a @ b)
+
+
+def matmul(a, b, out, scratch):
+    """``out = a @ b`` with the inner dimension summed in fixed pieces.
+
+    Dense operands whose inner dimension ``k`` exceeds :func:`inner_block` are
+    cut into ``ceil(k / block)`` near-equal pieces, ``a[:, piece] @ b[piece]``,
+    added up in order.  Each piece is summed in one block by the BLAS on any
+    number of threads, so the result's bits do not depend on the thread count
+    (the training loop may then tune it).  Sparse ``a`` goes to SciPy, whose
+    products use no BLAS threads.
+
+    Parameters
+    ----------
+    a : ndarray or sparse matrix of shape (m, k)
+    b : ndarray of shape (k, n)
+    out : ndarray of shape (m, n)
+    scratch : callable
+        ``scratch()`` returns an ``(m, n)`` array to hold one piece (asked for
+        only when ``k`` is cut).
+
+    Returns
+    -------
+    out : ndarray
+    """
+    if sp.issparse(a) or sp.issparse(b):
+        out[...] = a @ b
+        return out
+    k = a.shape[1]
+    pieces = -(-k // inner_block(out.dtype))
+    if pieces <= 1:
+        return np.matmul(a, b, out=out)
+    bounds = [k * i // pieces for i in range(pieces + 1)]
+    np.matmul(a[:, : bounds[1]], b[: bounds[1]], out=out)
+    part = scratch()
+    for start, stop in pairwise(bounds[1:]):
+        np.matmul(a[:, start:stop], b[start:stop], out=part)
+        out += part
+    return out
+
+
 @lru_cache(maxsize=64)
 def thread_invariant(dtype, shapes, n_threads):
     """Whether products of these shapes give the same bits on 1 and ``n_threads``.
@@ -89,9 +192,15 @@ def thread_invariant(dtype, shapes, n_threads):
         for m, k, n in shapes
     ]
 
+    def product(a, b):
+        out = np.empty((a.shape[0], b.shape[1]), dtype)
+        return matmul(a, b, out, lambda: np.empty_like(out))
+
     def products():
         # the three products of a training step: Z = X W, dW = X.T dZ, dX = dZ W.T
-        return [(x @ w, x.T @ dz, dz @ w.T) for x, w, dz in operands]
+        return [
+            (product(x, w), product(x.T, dz), product(dz, w.T)) for x, w, dz in operands
+        ]
 
     serial = products()
     _set_threads(n_threads)

@@ -3,9 +3,9 @@
 import numbers
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._base import Layer
+from ._blas import matmul
 from ._random import as_generator
 from .activations import Identity
 
@@ -208,11 +208,11 @@ class HiddenLayer(Layer):
             output += self.biases
             return output
         self.inputs = inputs
-        output = self._buffer("output", (inputs.shape[0], self.n_neurons), self.dtype)
-        if sp.issparse(inputs):
-            output[...] = inputs @ self.weights
-        else:
-            np.matmul(inputs, self.weights, out=output)
+        shape = (inputs.shape[0], self.n_neurons)
+        output = self._buffer("output", shape, self.dtype)
+        # inputs @ weights, summed so that the BLAS thread count cannot change
+        # the bits (see _blas.matmul)
+        matmul(inputs, self.weights, output, self._scratch("output_part", shape))
         output += self.biases
         self.output = output
         return output
@@ -221,10 +221,12 @@ class HiddenLayer(Layer):
         if self.dweights is None:
             self.dweights = np.empty_like(self.weights)
             self.dbiases = np.empty_like(self.biases)
-        if sp.issparse(self.inputs):
-            self.dweights[...] = self.inputs.T @ dvalues
-        else:
-            np.matmul(self.inputs.T, dvalues, out=self.dweights)
+        matmul(
+            self.inputs.T,
+            dvalues,
+            self.dweights,
+            self._scratch("dweights_part", self.weights.shape),
+        )
         np.add.reduce(dvalues, axis=0, out=self.dbiases)
         if self.l1:
             self.dweights += self.l1 * np.sign(self.weights)
@@ -235,8 +237,17 @@ class HiddenLayer(Layer):
             return None
         shape = (dvalues.shape[0], self.n_inputs)
         self.dinputs = self._buffer("dinputs", shape, self.dtype)
-        np.matmul(dvalues, self.weights.T, out=self.dinputs)
+        matmul(
+            dvalues,
+            self.weights.T,
+            self.dinputs,
+            self._scratch("dinputs_part", shape),
+        )
         return self.dinputs
+
+    def _scratch(self, name, shape):
+        """A callable giving the workspace buffer ``name`` (for ``matmul``)."""
+        return lambda: self._buffer(name, shape, self.dtype)
 
     def penalty(self):
         """Return ``l1 * sum(|W|) + l2 * sum(W ** 2)`` (0.0 with no penalty)."""
