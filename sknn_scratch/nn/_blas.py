@@ -154,7 +154,8 @@ def matmul(a, b, out, scratch):
     -------
     out : ndarray
     """
-    if sp.issparse(a) or sp.issparse(b):
+    dense = type(a) is np.ndarray and type(b) is np.ndarray  # issparse: 1 µs each
+    if not dense and (sp.issparse(a) or sp.issparse(b)):
         out[...] = a @ b
         return out
     k = a.shape[1]
