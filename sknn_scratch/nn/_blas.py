@@ -48,6 +48,7 @@ from threadpoolctl import ThreadpoolController
 #: (for runs whose results would depend on the thread count)
 SMALL_GEMM_FLOPS = 2**25
 
+# re-entrant: thread_invariant runs under it and its products call inner_block
 _lock = threading.RLock()
 _controller = None
 _limiter = None
@@ -88,9 +89,9 @@ def inner_block(dtype):
     ``(block / 2, block]``, the lengths :func:`matmul`'s pieces can have.
     (Testing ``block`` alone is not enough: OpenBLAS halves some longer inner
     dimensions into two equal blocks on any thread count, so 512 agrees where
-    505 does not.)  It depends on the BLAS and the
-    processor only, not on the thread limits in force, so that a fit in a
-    one-thread worker cuts its products as the same fit elsewhere does.
+    505 does not.)  It depends on the BLAS and the processor only, not on the
+    thread limits in force, so that a fit in a one-thread worker cuts its
+    products as the same fit elsewhere does.
     Returns the shortest candidate when none agrees (:func:`thread_invariant`
     then keeps the thread count fixed).
 
@@ -99,27 +100,13 @@ def inner_block(dtype):
     dtype : numpy dtype
     """
     rng = np.random.default_rng(0)
-    with _lock:
-        limits = [lib.num_threads for lib in _blas_controller().lib_controllers]
-        try:
-            for block in INNER_BLOCKS:
-                if all(
-                    _same_bits_on_two_threads(rng, k, dtype)
-                    for k in {
-                        block,
-                        block - 1,
-                        block - 7,
-                        3 * block // 4 + 3,
-                        block // 2 + 1,
-                    }
-                ):
-                    return block
-            return INNER_BLOCKS[-1]
-        finally:
-            for lib, count in zip(
-                _blas_controller().lib_controllers, limits, strict=True
-            ):
-                lib.set_num_threads(count)
+    # the limiter restores the thread counts in force, inside a run or not
+    with _lock, _blas_controller().limit(limits=1):
+        for block in INNER_BLOCKS:
+            lengths = {block, block - 1, block - 7, 3 * block // 4 + 3, block // 2 + 1}
+            if all(_same_bits_on_two_threads(rng, k, dtype) for k in lengths):
+                return block
+        return INNER_BLOCKS[-1]
 
 
 def _same_bits_on_two_threads(rng, k, dtype):
