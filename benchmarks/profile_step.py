@@ -15,12 +15,18 @@ repeat):
   other, as many times as an epoch has steps -- the floor no NumPy code can
   beat at that thread count;
 * the same arithmetic written out by hand in one function, without layers,
-  with activations in place: what the layered, readable core costs.
+  with activations in place: what the layered, readable core costs;
+* with ``--sklearn``, one epoch of scikit-learn's MLPClassifier with the same
+  settings on the same rows, at its own thread count (half the difference
+  between fits of three epochs and of one, so that its set-up does not count),
+  and how many times faster than it each of the epochs above is: how far from
+  scikit-learn even a loop without layers gets.
 
 Run from the repository root::
 
     python benchmarks/profile_step.py --data-dir ../shared/data/mnist
     python benchmarks/profile_step.py --hidden 512,512 --repeats 3
+    python benchmarks/profile_step.py --data-dir ../shared/data/mnist --sklearn
 
 Without ``--data-dir`` the rows are random (the timings hardly depend on the
 values).  Timings of a busy machine are noisy: compare within one run.
@@ -29,11 +35,12 @@ values).  Timings of a busy machine are noisy: compare within one run.
 import argparse
 import os
 import time
+import warnings
 from collections import defaultdict
 from itertools import pairwise
 
 import numpy as np
-from _matched import parse_hidden
+from _matched import matched_pair, parse_hidden
 from bench_mnist import load_data
 from roofline import operands, step_products
 from threadpoolctl import threadpool_limits
@@ -87,6 +94,31 @@ def timed_parts(model, seconds):
     loss.fused_backward = timed("backward softmax + cross-entropy", loss.fused_backward)
     loss.accuracy = timed("accuracy", loss.accuracy)
     model.optimizer.step = timed("optimizer (SGD, momentum)", model.optimizer.step)
+
+
+def sklearn_epoch(X, y, hidden, batch_size, seed):
+    """Seconds of one epoch of scikit-learn's MLPClassifier, without its set-up.
+
+    Half the difference between fits of three epochs and of one, from the same
+    seed: what fit spends before its first epoch (validation, initialisation)
+    cancels out.
+    """
+    seconds = {}
+    for epochs in (1, 3):
+        _, theirs = matched_pair(
+            hidden=hidden,
+            batch_size=batch_size,
+            learning_rate=LEARNING_RATE,
+            momentum=MOMENTUM,
+            epochs=epochs,
+            seed=seed,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # so few epochs do not converge
+            start = time.perf_counter()
+            theirs.fit(X, y)
+            seconds[epochs] = time.perf_counter() - start
+    return (seconds[3] - seconds[1]) / 2
 
 
 def products_only(sizes, batch_size, n_steps, dtype):
@@ -163,6 +195,11 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=60_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    parser.add_argument(
+        "--sklearn",
+        action="store_true",
+        help="also time an epoch of scikit-learn's MLPClassifier and print ratios",
+    )
     args = parser.parse_args(argv)
 
     X, y = load_rows(args.data_dir, args.rows, args.dtype)
@@ -172,7 +209,12 @@ def main(argv=None):
     counts = sorted({1, all_threads})
     rng = np.random.default_rng(0)
     plain, parts, gemm, hand = (defaultdict(list) for _ in range(4))
-    for _ in range(args.repeats):
+    theirs = []
+    if args.sklearn:  # a first fit pays for imports and caches: not timed
+        sklearn_epoch(X[:256], y[:256], args.hidden, args.batch_size, 0)
+    for repeat in range(args.repeats):
+        if args.sklearn:
+            theirs.append(sklearn_epoch(X, y, args.hidden, args.batch_size, repeat))
         for threads in counts:
             with threadpool_limits(threads, user_api="blas"):
                 order = rng.permutation(len(X))
@@ -236,6 +278,15 @@ def main(argv=None):
             f"{100 * (ours / by_hand - 1):+.0f} % over the hand-written loop; "
             f"products are {100 * products / ours:.0f} % of the epoch"
         )
+    if theirs:
+        sklearn = median(theirs)
+        print(
+            f"\nscikit-learn's MLPClassifier, one epoch ({args.dtype} X, its own "
+            f"thread count): {sklearn:.1f} ms; times faster than it:"
+        )
+        for name, values in summary[:2]:
+            cells = "".join(f"{sklearn / v:11.2f}{'':12}" for v in values)
+            print(f"{name:40}{cells}")
 
 
 if __name__ == "__main__":

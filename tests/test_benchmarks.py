@@ -32,10 +32,19 @@ def test_profile_step_times_every_part_of_the_step(dtype, capsys):
     import profile_step
 
     profile_step.main(
-        ["--rows", "640", "--repeats", "1", "--hidden", "16,8", "--dtype", dtype]
+        [
+            *("--rows", "640", "--repeats", "1", "--hidden", "16,8"),
+            *("--dtype", dtype, "--sklearn"),
+        ]
     )
     out = capsys.readouterr().out
     assert f"network 784-16-8-10, {dtype}, batch 128, 640 rows (5 steps)" in out
+    assert f"scikit-learn's MLPClassifier, one epoch ({dtype} X" in out
+    ratios = out.split("times faster than it:")[1].splitlines()[1:3]
+    assert [line.split()[0] for line in ratios] == ["epoch,", "epoch"]
+    columns = len(THREAD_COUNTS)
+    speedups = [float(x) for line in ratios for x in line.split()[-columns:]]
+    assert len(speedups) == 2 * columns and min(speedups) > 0
     for part in (
         "forward  dense 1 (784x16)",
         "forward  ReLU 2",
