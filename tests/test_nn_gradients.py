@@ -174,6 +174,19 @@ def test_softmax_matches_formula_for_narrow_and_wide_outputs(shape, dtype):
     assert_allclose(P.sum(axis=1), 1.0, rtol=10 * eps)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape", [(1, 3), (4, 3), (4, 1), (2, 40)])
+def test_softmax_leaves_its_inputs_alone(shape, order):
+    # a one-row or Fortran-ordered input transposes into a contiguous view:
+    # the narrow path must still work on a copy
+    Z = np.asarray(np.random.default_rng(6).normal(size=shape), order=order)
+    before = Z.copy()
+    layer = SoftMax()
+    for P in (layer.forward(Z), layer.forward(Z, training=True), layer.infer(Z)):
+        assert_allclose(P, softmax(before), rtol=1e-13)
+    assert_array_equal(Z, before)
+
+
 @pytest.mark.parametrize("rate", [0.0, 0.25, 0.75])
 def test_dropout_backward_uses_the_forward_mask(rate):
     rng = np.random.default_rng(4)

@@ -218,7 +218,7 @@ class SoftMax(Layer):
             np.exp(output, out=output)
             output /= output.sum(axis=1, keepdims=True)
             return output
-        columns = np.ascontiguousarray(inputs.T)  # (n_classes, n_samples)
+        columns = inputs.T.copy()  # (n_classes, n_samples), never a view of inputs
         columns -= columns.max(axis=0)
         np.exp(columns, out=columns)
         columns /= columns.sum(axis=0)
