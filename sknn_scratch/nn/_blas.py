@@ -145,17 +145,23 @@ def matmul(a, b, out, scratch):
     if not dense and (sp.issparse(a) or sp.issparse(b)):
         out[...] = a @ b
         return out
-    k = a.shape[1]
-    pieces = -(-k // inner_block(out.dtype))
-    if pieces <= 1:
+    first, *rest = _pieces(a.shape[1], inner_block(out.dtype))
+    if not rest:
         return np.matmul(a, b, out=out)
-    bounds = [k * i // pieces for i in range(pieces + 1)]
-    np.matmul(a[:, : bounds[1]], b[: bounds[1]], out=out)
+    np.matmul(a[:, first], b[first], out=out)
     part = scratch()
-    for start, stop in pairwise(bounds[1:]):
-        np.matmul(a[:, start:stop], b[start:stop], out=part)
+    for piece in rest:
+        np.matmul(a[:, piece], b[piece], out=part)
         out += part
     return out
+
+
+@lru_cache(maxsize=64)
+def _pieces(k, block):
+    """:func:`matmul`'s cut of an inner dimension ``k``: near-equal slices."""
+    pieces = max(1, -(-k // block))
+    bounds = [k * i // pieces for i in range(pieces + 1)]
+    return tuple(slice(start, stop) for start, stop in pairwise(bounds))
 
 
 @lru_cache(maxsize=64)
